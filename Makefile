@@ -1,0 +1,92 @@
+# Every target depends on `setup`, so `make test` on a fresh clone does its own set-up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.SUFFIXES:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
+REPORTS := reports
+PYTEST_ARGS ?=
+# An offline provider mirror (filesystem_mirror layout). Defaults to the first of terraform's
+# usual mirror locations that exists; empty means terraform downloads providers as usual.
+TF_PLUGIN_MIRROR ?= $(firstword $(wildcard $(HOME)/.terraform.d/plugins \
+  $(HOME)/.local/share/terraform/plugins /usr/local/share/terraform/plugins \
+  /usr/share/terraform/plugins /opt/tf-plugins))
+export TF_PLUGIN_MIRROR
+IS_ROOT := $(shell [ "$$(id -u)" -eq 0 ] && echo yes)
+
+# Suites `make test` runs; each suite's block below adds itself.
+TEST_SUITES := test-unit
+
+# run_suite(paths, marker, report-name): pytest with JUnit XML; no test collected is a failure.
+define run_suite
+	@mkdir -p $(REPORTS)
+	@$(BIN)/pytest $(1) -m "$(2)" --junitxml=$(REPORTS)/$(3).xml $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: no test collected in $(1) (-m $(2))" >&2; exit 1; fi; \
+	exit $$rc
+endef
+
+.PHONY: help
+help: ## List the targets with one line each
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# --- setup ---
+.PHONY: setup
+setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtualenvs and system packages (again only when dependency files change)
+
+$(VENV)/.installed: requirements/main.lock pyproject.toml .ci/apt-packages.txt
+	@bash .ci/install-system-packages
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements/main.lock
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $@
+
+$(CHECKOV_VENV)/.installed: requirements/checkov.lock
+	@[ -x $(CHECKOV_VENV)/bin/python ] || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -r requirements/checkov.lock
+	@touch $@
+
+.PHONY: lock
+lock: ## Re-resolve pyproject.toml and requirements/checkov.in into the lock files
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install -q -e '.[lint]'
+	{ echo "# Exact pins for .venv: regenerate with 'make lock' after changing pyproject.toml."; \
+	  .venv-lock/bin/pip freeze --exclude-editable; } > requirements/main.lock
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install -q -r requirements/checkov.in
+	{ echo "# Exact pins for .venv-checkov: regenerate with 'make lock' after changing requirements/checkov.in."; \
+	  .venv-lock/bin/pip freeze; } > requirements/checkov.lock
+	rm -rf .venv-lock
+
+# --- tests ---
+.PHONY: test
+test: setup ## Run lint and every suite (image builds only as root), then the report
+	@failed=0; for target in lint $(TEST_SUITES); do \
+	  echo "==> make $$target"; $(MAKE) --no-print-directory $$target || failed=1; done; \
+	exit $$failed
+
+.PHONY: test-unit
+test-unit: setup ## Unit suite: parse HCL, structural rules, terraform fmt/validate (no cloud, no root)
+	$(call run_suite,tests/unit,unit,unit)
+
+# --- quality ---
+.PHONY: lint
+lint: setup ## Linters: ruff, ruff format --check, mypy, terraform fmt -check
+	$(BIN)/ruff check harness tests conftest.py
+	$(BIN)/ruff format --check harness tests conftest.py
+	$(BIN)/mypy
+	terraform fmt -check -recursive terraform
+
+.PHONY: fmt
+fmt: setup ## Format Python (ruff) and Terraform (terraform fmt) in place
+	$(BIN)/ruff format harness tests conftest.py
+	$(BIN)/ruff check --fix-only harness tests conftest.py
+	terraform fmt -recursive terraform
+
+.PHONY: validate
+validate: setup ## terraform fmt -check, init (no backend) and validate of every root and module
+	$(BIN)/python -m harness terraform validate
+
+.PHONY: clean
+clean: ## Remove virtualenvs, caches and reports
+	rm -rf $(VENV) $(CHECKOV_VENV) .cache $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .tox

@@ -1,0 +1,1 @@
+"""Command groups of `python -m harness`; each module exposes register(subparsers)."""

@@ -1,0 +1,64 @@
+"""pytest plugin: the harness's options and fixtures (logic lives in the harness modules)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.account import Account, Seed
+from harness.hcl import Config, config_dirs, load_dir
+from harness.terraform import TEMPLATE_DIR, copy_template
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Declare the harness options."""
+    group = parser.getgroup("harness")
+    group.addoption(
+        "--account",
+        choices=("moto", "aws"),
+        default=os.environ.get("HARNESS_ACCOUNT", "moto"),
+        help="ephemeral account: moto (default, a local emulator) or aws (opt-in, real account)",
+    )
+    group.addoption(
+        "--keep",
+        action="store_true",
+        default=False,
+        help="leave what the run created in place for debugging (prints how to destroy it)",
+    )
+    group.addoption(
+        "--run-id",
+        default=os.environ.get("HARNESS_RUN_ID"),
+        help="prefix for every name the run creates (default: random)",
+    )
+
+
+@pytest.fixture(scope="session")
+def run_id(request: pytest.FixtureRequest) -> str:
+    """The run id: names carry it as a prefix, resources as the tag harness:run-id."""
+    given = request.config.getoption("--run-id")
+    return str(given) if given else f"t{time.strftime('%m%d')}{secrets.token_hex(3)}"
+
+
+@pytest.fixture(scope="session")
+def template_dir() -> Path:
+    """The template's terraform/ directory."""
+    return TEMPLATE_DIR
+
+
+@pytest.fixture(scope="session")
+def template_configs() -> dict[str, Config]:
+    """Every terraform root and module of the template, parsed, keyed by relative path."""
+    return {
+        str(d.relative_to(TEMPLATE_DIR)): load_dir(d, ("*.tf",)) for d in config_dirs(TEMPLATE_DIR)
+    }
+
+
+@pytest.fixture(scope="session")
+def template_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One private copy of terraform/ for the session (runs never dirty the tree)."""
+    yield copy_template(into=tmp_path_factory.mktemp("template"))

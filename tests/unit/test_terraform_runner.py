@@ -1,0 +1,147 @@
+"""The terraform runner: CLI config, plan summaries, errors; validate on the template."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness import terraform
+from harness.errors import TerraformError
+from harness.hcl import config_dirs
+
+pytestmark = pytest.mark.unit
+
+PLAN = {
+    "resource_changes": [
+        {
+            "address": "module.deploy_blue.aws_launch_template.this",
+            "mode": "managed",
+            "type": "aws_launch_template",
+            "change": {"actions": ["create"]},
+        },
+        {
+            "address": "module.api.aws_lb.this",
+            "mode": "managed",
+            "type": "aws_lb",
+            "change": {"actions": ["no-op"]},
+        },
+        {
+            "address": "data.aws_ami.api",
+            "mode": "data",
+            "type": "aws_ami",
+            "change": {"actions": ["read"]},
+        },
+    ],
+    "planned_values": {
+        "outputs": {"alb_dns_name": {"value": "x.elb"}},
+        "root_module": {
+            "child_modules": [
+                {
+                    "resources": [
+                        {
+                            "address": "module.deploy_blue.aws_launch_template.this",
+                            "mode": "managed",
+                            "type": "aws_launch_template",
+                            "values": {"metadata_options": [{"http_tokens": "required"}]},
+                        }
+                    ]
+                }
+            ]
+        },
+    },
+}
+
+
+def test_plan_summary_counts_and_values() -> None:
+    summary = terraform.PlanSummary.from_json(PLAN)
+    assert summary.counts == {"aws_launch_template": 1, "aws_lb": 1}
+    assert summary.addresses("create") == ["module.deploy_blue.aws_launch_template.this"]
+    assert not summary.is_empty
+    values = summary.values_of_type("aws_launch_template")
+    (only,) = values.values()
+    assert only["metadata_options"][0]["http_tokens"] == "required"
+    assert summary.outputs == {"alb_dns_name": "x.elb"}
+
+
+def test_plan_summary_empty_when_only_noops() -> None:
+    plan = json.loads(json.dumps(PLAN))
+    plan["resource_changes"][0]["change"]["actions"] = ["no-op"]
+    assert terraform.PlanSummary.from_json(plan).is_empty
+
+
+def test_cli_config_points_at_mirror(tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    config = terraform.cli_config(mirror, tmp_path / "cache" / "plugins")
+    text = config.read_text()
+    assert f'path    = "{mirror}"' in text
+    assert "filesystem_mirror" in text
+    assert f'plugin_cache_dir = "{tmp_path / "cache" / "plugins"}"' in text
+
+
+def test_cli_config_without_mirror_downloads(tmp_path: Path) -> None:
+    text = terraform.cli_config(None, tmp_path / "plugins").read_text()
+    assert "provider_installation" not in text
+    assert "plugin_cache_dir" in text
+
+
+def test_missing_mirror_directory_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TF_PLUGIN_MIRROR", "/nonexistent/mirror")
+    with pytest.raises(TerraformError, match="TF_PLUGIN_MIRROR=/nonexistent/mirror"):
+        terraform.plugin_mirror()
+
+
+def test_missing_binary_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TERRAFORM", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(TerraformError, match=r"install Terraform >= 1\.11"):
+        terraform.terraform_binary()
+
+
+def test_copy_template_leaves_caches_behind(tmp_path: Path) -> None:
+    source = tmp_path / "terraform"
+    (source / "env" / ".terraform").mkdir(parents=True)
+    (source / "env" / "main.tf").write_text("")
+    (source / "env" / "terraform.tfstate").write_text("{}")
+    copy = terraform.copy_template(source, into=tmp_path)
+    assert (copy / "env" / "main.tf").exists()
+    assert not (copy / "env" / ".terraform").exists()
+    assert not (copy / "env" / "terraform.tfstate").exists()
+
+
+def test_template_is_terraform_fmt_clean() -> None:
+    if not shutil.which("terraform"):
+        pytest.skip("terraform binary not on PATH (make setup does not install it: see README)")
+    assert terraform.fmt_check() == []
+
+
+def _validate_skip_reason() -> str | None:
+    if not shutil.which("terraform"):
+        return "terraform binary not on PATH"
+    if terraform.plugin_mirror() is None and not terraform.provider_reachable():
+        return (
+            "no TF_PLUGIN_MIRROR set and registry.terraform.io unreachable: "
+            "set TF_PLUGIN_MIRROR to a provider mirror holding hashicorp/aws 5.100"
+        )
+    return None
+
+
+@pytest.fixture(scope="module")
+def validate_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    reason = _validate_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    return terraform.copy_template(into=tmp_path_factory.mktemp("validate"))
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [str(d.relative_to(terraform.TEMPLATE_DIR)) for d in config_dirs(terraform.TEMPLATE_DIR)],
+)
+def test_root_terraform_validate(validate_copy: Path, relative: str) -> None:
+    runner = terraform.Runner.for_root(relative, workdir=validate_copy)
+    runner.init(backend=False)
+    assert runner.validate()["valid"] is True
