@@ -62,3 +62,38 @@ def template_configs() -> dict[str, Config]:
 def template_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One private copy of terraform/ for the session (runs never dirty the tree)."""
     yield copy_template(into=tmp_path_factory.mktemp("template"))
+
+
+# --- account --- (the ephemeral account: logic in harness/account.py and harness/sweep.py)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked aws unless the real-account opt-in is given, saying what to set."""
+    from harness.account import aws_opt_in_missing
+
+    missing = aws_opt_in_missing(config.getoption("--account"))
+    if not missing:
+        return
+    skip = pytest.mark.skip(reason=missing)
+    for item in items:
+        if "aws" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def account(request: pytest.FixtureRequest, run_id: str) -> Iterator[Account]:
+    """The session's account: one moto server (default) or the guarded real account."""
+    from harness.account import open_account
+    from harness.sweep import teardown_account
+
+    opened = open_account(request.config.getoption("--account"), run_id)
+    yield opened
+    teardown_account(opened, keep=request.config.getoption("--keep"))
+
+
+@pytest.fixture(scope="session")
+def seeded(account: Account) -> Seed:
+    """The session account with the prerequisites seeded (state backend, zone, certs, AMIs)."""
+    from harness.account import seed
+
+    return seed(account)

@@ -1,0 +1,43 @@
+"""Shim: deleting an ElastiCache replication group completes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def apply() -> None:
+    """moto leaves a deleted replication group in status `deleting` forever, so destroy hangs.
+
+    AWS removes the group and its member clusters once deletion finishes, and the AWS
+    provider waits until the group is gone; moto only flips the status. This removes the
+    group and its member clusters on delete, and removes a deleted cache cluster likewise.
+    """
+    from moto.elasticache.models import ElastiCacheBackend
+
+    if getattr(ElastiCacheBackend.delete_replication_group, "_harness_shim", False):
+        return
+    original_group = ElastiCacheBackend.delete_replication_group
+    original_cluster = ElastiCacheBackend.delete_cache_cluster
+
+    def delete_replication_group(
+        self: ElastiCacheBackend, replication_group_id: str, retain_primary_cluster: Any
+    ) -> Any:
+        members = list(
+            getattr(self.replication_groups.get(replication_group_id), "member_clusters", [])
+        )
+        group = original_group(self, replication_group_id, retain_primary_cluster)
+        self.replication_groups.pop(replication_group_id, None)
+        self.tagging_service.delete_all_tags_for_resource(group.arn)
+        for cluster_id in members:
+            self.cache_clusters.pop(cluster_id, None)
+        return group
+
+    def delete_cache_cluster(self: ElastiCacheBackend, cache_cluster_id: str) -> Any:
+        cluster = original_cluster(self, cache_cluster_id)
+        self.cache_clusters.pop(cache_cluster_id, None)
+        self.tagging_service.delete_all_tags_for_resource(cluster.arn)
+        return cluster
+
+    delete_replication_group._harness_shim = True  # type: ignore[attr-defined]
+    ElastiCacheBackend.delete_replication_group = delete_replication_group  # type: ignore[method-assign]
+    ElastiCacheBackend.delete_cache_cluster = delete_cache_cluster  # type: ignore[method-assign]

@@ -1,0 +1,120 @@
+"""Each moto shim fills a measured gap: the check fails on plain moto and passes with the shim."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from botocore.exceptions import ClientError
+
+from harness.account import Account, publish_ami, start_moto
+from harness.shims import SHIM_MODULES, all_shims
+
+pytestmark = pytest.mark.integration
+
+
+def check_elasticache_member_clusters(account: Account) -> None:
+    """A replication group of two reads back both member clusters, as the AWS provider does."""
+    elasticache = account.client("elasticache")
+    group = f"{account.project}-members"
+    elasticache.create_replication_group(
+        ReplicationGroupId=group,
+        ReplicationGroupDescription="shim check",
+        CacheNodeType="cache.t4g.micro",
+        Engine="redis",
+        NumCacheClusters=2,
+        TransitEncryptionEnabled=True,
+        AuthToken="a-long-enough-auth-token-for-redis",  # pragma: allowlist secret
+    )
+    members = elasticache.describe_replication_groups(ReplicationGroupId=group)[
+        "ReplicationGroups"
+    ][0]["MemberClusters"]
+    assert members == [f"{group}-001", f"{group}-002"], members
+    for member in members:
+        try:
+            cluster = elasticache.describe_cache_clusters(CacheClusterId=member)["CacheClusters"][0]
+        except ClientError as error:
+            raise AssertionError(f"member cluster {member}: {error}") from error
+        assert cluster["ReplicationGroupId"] == group
+
+
+def check_elasticache_delete(account: Account) -> None:
+    """A deleted replication group disappears (the provider waits for that)."""
+    elasticache = account.client("elasticache")
+    group = f"{account.project}-delete"
+    elasticache.create_replication_group(
+        ReplicationGroupId=group,
+        ReplicationGroupDescription="shim check",
+        CacheNodeType="cache.t4g.micro",
+        Engine="redis",
+    )
+    elasticache.delete_replication_group(ReplicationGroupId=group)
+    left = [
+        g["ReplicationGroupId"]
+        for g in elasticache.describe_replication_groups()["ReplicationGroups"]
+    ]
+    assert group not in left, f"replication group {group} still listed after delete"
+
+
+def check_target_health_from_ami_tag(account: Account) -> None:
+    """A target launched from an AMI tagged harness:health=unhealthy reports unhealthy."""
+    ec2, elbv2 = account.client("ec2"), account.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    image = publish_ami(account, "api", "check", "bad", extra_tags={"harness:health": "unhealthy"})
+    good_image = publish_ami(account, "api", "check", "good")
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    bad = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)
+    good = ec2.run_instances(ImageId=good_image, MinCount=1, MaxCount=1, SubnetId=subnet)
+    group = elbv2.create_target_group(
+        Name=f"{account.project}-health", Protocol="HTTP", Port=4001, VpcId=vpc
+    )["TargetGroups"][0]["TargetGroupArn"]
+    ids = {"bad": bad["Instances"][0]["InstanceId"], "good": good["Instances"][0]["InstanceId"]}
+    elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": i} for i in ids.values()])
+    states = {
+        d["Target"]["Id"]: d["TargetHealth"]["State"]
+        for d in elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+    }
+    assert states == {ids["bad"]: "unhealthy", ids["good"]: "healthy"}, states
+
+
+CHECKS: dict[str, Callable[[Account], None]] = {
+    "elasticache_member_clusters": check_elasticache_member_clusters,
+    "elasticache_delete": check_elasticache_delete,
+    "target_health_from_ami_tag": check_target_health_from_ami_tag,
+}
+
+
+@pytest.fixture(scope="module")
+def plain_moto(run_id: str) -> Iterator[Account]:
+    """A moto server with no shims at all: the emulator as shipped."""
+    account = start_moto(f"{run_id}-plain", shims=())
+    yield account
+    account.stop()
+
+
+@pytest.fixture(scope="module")
+def shimmed_moto(run_id: str) -> Iterator[Account]:
+    """A moto server with every shim, as the harness starts it."""
+    account = start_moto(f"{run_id}-shim")
+    yield account
+    account.stop()
+
+
+def test_shims_every_shim_has_a_check_and_names_its_gap() -> None:
+    """Each shim module has a check here and a docstring naming the gap."""
+    assert set(CHECKS) == set(SHIM_MODULES)
+    for shim in all_shims():
+        assert shim.gap.startswith("moto "), f"{shim.name}: docstring names no gap"
+
+
+@pytest.mark.parametrize("name", SHIM_MODULES)
+def test_shims_gap_exists_on_plain_moto(name: str, plain_moto: Account) -> None:
+    """Without the shim the check fails: the gap is real (and the check can fail)."""
+    with pytest.raises((AssertionError, ClientError)):
+        CHECKS[name](plain_moto)
+
+
+@pytest.mark.parametrize("name", SHIM_MODULES)
+def test_shims_fill_the_gap(name: str, shimmed_moto: Account) -> None:
+    """With the shim applied to the harness's moto server the check passes."""
+    CHECKS[name](shimmed_moto)
