@@ -15,6 +15,7 @@ TF_PLUGIN_MIRROR ?= $(firstword $(wildcard $(HOME)/.terraform.d/plugins \
   $(HOME)/.local/share/terraform/plugins /usr/local/share/terraform/plugins \
   /usr/share/terraform/plugins /opt/tf-plugins))
 export TF_PLUGIN_MIRROR
+PY_PATHS := harness tests conftest.py
 IS_ROOT := $(shell [ "$$(id -u)" -eq 0 ] && echo yes)
 
 # Suites `make test` runs; each suite's block below adds itself.
@@ -60,10 +61,16 @@ lock: ## Re-resolve pyproject.toml and requirements/checkov.in into the lock fil
 
 # --- tests ---
 .PHONY: test
-test: setup ## Run lint and every suite (image builds only as root), then the report
-	@failed=0; for target in lint $(TEST_SUITES); do \
-	  echo "==> make $$target"; $(MAKE) --no-print-directory $$target || failed=1; done; \
-	exit $$failed
+test: setup ## Run lint and every suite (image suite only as root), then print the report
+	@rm -f $(REPORTS)/*.xml; failed=0; for target in lint $(TEST_SUITES); do \
+	  echo "==> make $$target"; $(MAKE) --no-print-directory $$target || failed="$$failed $$target"; \
+	done; \
+	$(MAKE) --no-print-directory report; \
+	if [ "$$failed" != 0 ]; then echo "failed:$${failed#0}" >&2; exit 1; fi
+
+.PHONY: report
+report: setup ## Summarise reports/: suites, passed/failed/skipped, policy findings, slowest tests
+	@$(BIN)/python -m harness report $(REPORTS)
 
 .PHONY: test-unit
 test-unit: setup ## Unit suite: parse HCL, structural rules, terraform fmt/validate (no cloud, no root)
@@ -71,16 +78,13 @@ test-unit: setup ## Unit suite: parse HCL, structural rules, terraform fmt/valid
 
 # --- quality ---
 .PHONY: lint
-lint: setup ## Linters: ruff, ruff format --check, mypy, terraform fmt -check
-	$(BIN)/ruff check harness tests conftest.py
-	$(BIN)/ruff format --check harness tests conftest.py
-	$(BIN)/mypy
-	terraform fmt -check -recursive terraform
+lint: setup ## Linters (.ci/lint): ruff, mypy, terraform fmt, yamllint, ansible-lint, shellcheck, detect-secrets
+	@BIN=$(BIN) bash .ci/lint
 
 .PHONY: fmt
 fmt: setup ## Format Python (ruff) and Terraform (terraform fmt) in place
-	$(BIN)/ruff format harness tests conftest.py
-	$(BIN)/ruff check --fix-only harness tests conftest.py
+	$(BIN)/ruff format $(PY_PATHS)
+	$(BIN)/ruff check --fix-only $(PY_PATHS)
 	terraform fmt -recursive terraform
 
 .PHONY: validate
