@@ -1,0 +1,114 @@
+# One colour of the API: a launch template for a released AMI and an
+# autoscaling group registered in that colour's target group. The release
+# tool changes version and desired_capacity; the ALB weights live in the api
+# module.
+
+data "aws_default_tags" "current" {}
+
+data "aws_ami" "this" {
+  most_recent = true
+  owners      = ["self"]
+
+  filter {
+    name   = "tag:component"
+    values = ["api"]
+  }
+
+  filter {
+    name   = "tag:environment"
+    values = [var.environment]
+  }
+
+  filter {
+    name   = "tag:version"
+    values = [var.version_tag]
+  }
+}
+
+locals {
+  name = "${var.project}-${var.environment}-api-${var.colour}"
+  instance_tags = merge(data.aws_default_tags.current.tags, {
+    Name      = local.name
+    component = "api"
+    colour    = var.colour
+    version   = var.version_tag
+  })
+}
+
+resource "aws_launch_template" "this" {
+  name                   = local.name
+  description            = "API ${var.colour} ${var.version_tag}"
+  image_id               = data.aws_ami.this.id
+  instance_type          = var.instance_type
+  update_default_version = true
+
+  iam_instance_profile {
+    name = var.instance_profile_name
+  }
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+    instance_metadata_tags      = "enabled"
+  }
+
+  network_interfaces {
+    associate_public_ip_address = false
+    delete_on_termination       = true
+    security_groups             = var.security_group_ids
+  }
+
+  block_device_mappings {
+    device_name = data.aws_ami.this.root_device_name
+
+    ebs {
+      encrypted             = true
+      volume_size           = var.root_volume_size
+      volume_type           = "gp3"
+      delete_on_termination = true
+    }
+  }
+
+  monitoring {
+    enabled = true
+  }
+
+  tag_specifications {
+    resource_type = "instance"
+    tags          = local.instance_tags
+  }
+
+  tag_specifications {
+    resource_type = "volume"
+    tags          = local.instance_tags
+  }
+}
+
+resource "aws_autoscaling_group" "this" {
+  name                      = local.name
+  min_size                  = var.desired_capacity
+  max_size                  = max(var.desired_capacity, var.max_capacity)
+  desired_capacity          = var.desired_capacity
+  vpc_zone_identifier       = var.subnet_ids
+  target_group_arns         = [var.target_group_arn]
+  health_check_type         = "ELB"
+  health_check_grace_period = var.health_check_grace_period
+  wait_for_capacity_timeout = var.wait_for_capacity_timeout
+  termination_policies      = ["OldestLaunchTemplate", "OldestInstance"]
+
+  launch_template {
+    id      = aws_launch_template.this.id
+    version = aws_launch_template.this.latest_version
+  }
+
+  dynamic "tag" {
+    for_each = local.instance_tags
+
+    content {
+      key                 = tag.key
+      value               = tag.value
+      propagate_at_launch = true
+    }
+  }
+}

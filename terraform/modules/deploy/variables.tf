@@ -1,0 +1,108 @@
+variable "colour" {
+  type        = string
+  description = "Colour this group serves: blue or green."
+  nullable    = false
+
+  validation {
+    condition     = contains(["blue", "green"], var.colour)
+    error_message = "colour must be \"blue\" or \"green\"."
+  }
+}
+
+variable "desired_capacity" {
+  type        = number
+  description = "Instances of this colour (min = desired; 0 retires the colour)."
+  nullable    = false
+
+  validation {
+    condition     = var.desired_capacity >= 0 && var.desired_capacity <= 20 && floor(var.desired_capacity) == var.desired_capacity
+    error_message = "desired_capacity must be a whole number from 0 to 20."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name; also the AMI's environment tag."
+  nullable    = false
+}
+
+variable "health_check_grace_period" {
+  type        = number
+  description = "Seconds a new instance has before the ELB health check counts."
+  default     = 120
+  nullable    = false
+}
+
+variable "instance_profile_name" {
+  type        = string
+  description = "Instance profile of the API instances (api module)."
+  nullable    = false
+}
+
+variable "instance_type" {
+  type        = string
+  description = "Instance type."
+  default     = "t3.small"
+  nullable    = false
+}
+
+variable "max_capacity" {
+  type        = number
+  description = "Upper bound for scaling beyond desired_capacity; never below it."
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.max_capacity >= 0 && var.max_capacity <= 100
+    error_message = "max_capacity must be between 0 and 100."
+  }
+}
+
+variable "project" {
+  type        = string
+  description = "Name prefix of every resource."
+  nullable    = false
+}
+
+variable "root_volume_size" {
+  type        = number
+  description = "Root volume size in GiB."
+  default     = 8
+  nullable    = false
+}
+
+variable "security_group_ids" {
+  type        = list(string)
+  description = "Security groups of the instances (the api module's API group)."
+  nullable    = false
+}
+
+variable "subnet_ids" {
+  type        = list(string)
+  description = "Private subnets the instances start in."
+  nullable    = false
+}
+
+variable "target_group_arn" {
+  type        = string
+  description = "Target group of this colour (api module)."
+  nullable    = false
+}
+
+variable "version_tag" {
+  type        = string
+  description = "Release to run: the version tag of the AMI, e.g. v1.2.3."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^v?[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$", var.version_tag))
+    error_message = "version_tag must look like a semantic version: 1.2.3, v1.2.3 or v1.2.3-rc.1."
+  }
+}
+
+variable "wait_for_capacity_timeout" {
+  type        = string
+  description = "How long terraform waits for the group's instances; \"0\" skips (the release tool waits for health itself)."
+  default     = "10m"
+  nullable    = false
+}
