@@ -1,0 +1,159 @@
+"""CRED-01 (instance credentials useless outside the VPC) and CRED-02 (endpoints for them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tpl_base import TplCheck
+from tpl_graph import (
+    Attached,
+    Graph,
+    Statement,
+    Vertex,
+    as_list,
+    first,
+    role_policies,
+    role_trusts_service,
+)
+
+EC2 = "ec2.amazonaws.com"
+# (context key compared, the request key it must equal)
+SOURCE_PAIRS = (
+    ("aws:ec2InstanceSourceVPC", "${aws:SourceVpc}"),
+    ("aws:ec2InstanceSourcePrivateIPv4", "${aws:VpcSourceIp}"),
+)
+# Services reached by AWS-managed policies the template may attach.
+MANAGED_SERVICES = {
+    "AmazonSSMManagedInstanceCore": ("ssm", "ssmmessages", "ec2messages"),
+    "CloudWatchAgentServerPolicy": ("monitoring", "logs", "ec2", "ssm"),
+}
+# IAM action prefix -> VPC endpoint service name, where they differ.
+ENDPOINT_OF_PREFIX = {"cloudwatch": "monitoring", "ecr": "ecr.api"}
+
+
+def _missing_guards(st: Statement, key: str, expected: str) -> list[str]:
+    """What a Deny statement lacks to be CRED-01's statement for `key` (empty: complete)."""
+    missing = []
+    if st.effect.lower() != "deny":
+        missing.append('Effect "Deny"')
+    if "*" not in st.actions:
+        missing.append('Action "*"')
+    if st.resources and "*" not in st.resources:
+        missing.append('Resource "*"')
+    compared = st.condition("StringNotEquals", key) or st.condition(
+        "StringNotEqualsIfExists", key
+    )
+    if expected not in compared:
+        missing.append(f'StringNotEquals {key} = "{expected}"')
+    if "false" not in [v.lower() for v in st.condition("Null", "ec2:SourceInstanceARN")]:
+        missing.append('Null ec2:SourceInstanceARN = "false"')
+    if "false" not in [v.lower() for v in st.condition("BoolIfExists", "aws:ViaAWSService")]:
+        missing.append('BoolIfExists aws:ViaAWSService = "false"')
+    return missing
+
+
+def _instance_roles(conf: dict[str, Any], graph: Graph) -> list[Vertex]:
+    """The graph instances of this role, if EC2 may assume it."""
+    return [role for role in graph.find(conf) if role_trusts_service(graph, role, EC2)]
+
+
+class CredentialSourceDeny(TplCheck):
+    """An EC2 role denies use of its credentials from outside the instance's VPC and address."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_CRED_SOURCE_DENY",
+            "EC2 instance roles deny their credentials outside the instance's VPC and IP",
+            ("aws_iam_role",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail a role trusted by EC2 that lacks either guarded Deny statement."""
+        problems: list[str] = []
+        for role in _instance_roles(conf, graph):
+            statements = [st for p in role_policies(graph, role) for st in p.statements]
+            for key, expected in SOURCE_PAIRS:
+                candidates = [_missing_guards(st, key, expected) for st in statements]
+                if any(not missing for missing in candidates):
+                    continue
+                near = [m for m in candidates if len(m) < 5]
+                if near:
+                    best = min(near, key=len)
+                    problems.append(f"Deny on {key} lacks: " + "; ".join(best))
+                else:
+                    problems.append(
+                        f'no Deny of "*" when {key} differs from {expected} '
+                        "(guarded by Null ec2:SourceInstanceARN and BoolIfExists aws:ViaAWSService)"
+                    )
+        return sorted(set(problems))
+
+
+def granted_services(policies: list[Attached]) -> tuple[set[str], list[str]]:
+    """Endpoint service names an instance role's Allow statements reach, and what is unknown."""
+    services: set[str] = set()
+    unknown: list[str] = []
+    for policy in policies:
+        if policy.managed_arn is not None:
+            name = policy.managed_arn.rsplit("/", 1)[-1]
+            if name in MANAGED_SERVICES:
+                services.update(MANAGED_SERVICES[name])
+            else:
+                unknown.append(f"{policy.source}: cannot tell the services of {policy.managed_arn}")
+            continue
+        for st in policy.statements:
+            if st.effect.lower() != "allow":
+                continue
+            for action in st.actions:
+                if ":" not in action:
+                    continue
+                prefix = action.split(":", 1)[0].lower()
+                services.add(ENDPOINT_OF_PREFIX.get(prefix, prefix))
+    return services, unknown
+
+
+def endpoint_services(graph: Graph, root: str) -> set[str]:
+    """Service names (`s3`, `ssm`, `ecr.api`) of the VPC endpoints under one root configuration."""
+    found: set[str] = set()
+    for endpoint in graph.of_type("aws_vpc_endpoint", root):
+        config = endpoint.config
+        names = [str(n) for n in as_list(config.get("service_name"))]
+        for name in names:
+            tail = name.split("com.amazonaws.", 1)[-1]
+            service = tail.split(".", 1)[1] if "." in tail else tail
+            if "each." in service or "${" in service:
+                keys = first(config, "for_each")
+                if isinstance(keys, dict):
+                    found.update(str(k) for k in keys)
+                else:
+                    found.update(str(k) for k in as_list(keys))
+            else:
+                found.add(service)
+    return found
+
+
+class CredentialEndpoints(TplCheck):
+    """Every service an EC2 role is granted is reachable through a VPC endpoint."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_CRED_ENDPOINTS",
+            "Services granted to EC2 instance roles have VPC endpoints",
+            ("aws_iam_role",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail a service granted to an instance role with no endpoint in the same root."""
+        problems: list[str] = []
+        for role in _instance_roles(conf, graph):
+            services, unknown = granted_services(role_policies(graph, role))
+            problems.extend(unknown)
+            have = endpoint_services(graph, role.root)
+            for service in sorted(services - have):
+                problems.append(
+                    f"granted {service} but no aws_vpc_endpoint for it in {role.root or '.'}"
+                )
+        return sorted(set(problems))
+
+
+source_deny = CredentialSourceDeny()
+endpoints = CredentialEndpoints()

@@ -1,0 +1,113 @@
+"""IAM-03: iam:PassRole scoped to named roles and EC2; instance roles only read S3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tpl_base import TplCheck, TplDataCheck
+from tpl_graph import (
+    Graph,
+    Statement,
+    blocks,
+    first,
+    role_policies,
+    role_trusts_service,
+    statements_of_document_data,
+    statements_of_json,
+)
+
+S3_READ_PREFIXES = ("s3:get", "s3:list")
+
+
+def _grants_passrole(st: Statement) -> bool:
+    from tpl_graph import action_matches
+
+    return st.effect.lower() == "allow" and any(
+        action_matches(a, "iam:PassRole") for a in st.actions
+    )
+
+
+def passrole_problems(statements: list[Statement]) -> list[str]:
+    """What is wrong with the iam:PassRole grants among `statements`."""
+    problems = []
+    for st in statements:
+        if not _grants_passrole(st):
+            continue
+        wide = [r for r in st.resources if r == "*" or r.endswith(":role/*") or r.endswith("/*")]
+        if wide or not st.resources:
+            problems.append(f"iam:PassRole on {wide or 'no resource'}: name the build role")
+        services = st.condition("StringEquals", "iam:PassedToService")
+        if services != ["ec2.amazonaws.com"]:
+            problems.append('iam:PassRole without StringEquals iam:PassedToService = "ec2.amazonaws.com"')
+    return problems
+
+
+class PassRoleScoped(TplCheck):
+    """Policies written inline (jsonencode or heredoc) scope iam:PassRole."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_IAM_PASSROLE",
+            "iam:PassRole only on named roles and only to EC2",
+            ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role"),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Check the JSON documents this resource carries (data documents check themselves)."""
+        if type_ == "aws_iam_role":
+            statements = [st for b in blocks(conf, "inline_policy") for st in statements_of_json(b.get("policy"))]
+        else:
+            statements = statements_of_json(first(conf, "policy"))
+        return passrole_problems(statements)
+
+
+class PassRoleScopedDocument(TplDataCheck):
+    """The aws_iam_policy_document twin of PassRoleScoped."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_IAM_PASSROLE",
+            "iam:PassRole only on named roles and only to EC2",
+            ("aws_iam_policy_document",),
+        )
+
+    def evaluate(self, conf: dict[str, Any]) -> list[str]:
+        """Check the document's statements."""
+        return passrole_problems(statements_of_document_data(conf))
+
+
+class InstanceRoleS3ReadOnly(TplCheck):
+    """An EC2 role reads named buckets; it never writes, deletes or re-permissions them."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_IAM_S3_READ_ONLY",
+            "EC2 instance roles only read S3, on named buckets",
+            ("aws_iam_role",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail S3 write actions or bucket-wide wildcards granted to an EC2 role."""
+        problems: list[str] = []
+        for role in graph.find(conf):
+            if not role_trusts_service(graph, role, "ec2.amazonaws.com"):
+                continue
+            for policy in role_policies(graph, role):
+                for st in policy.statements:
+                    if st.effect.lower() != "allow":
+                        continue
+                    s3 = [a for a in st.actions if a.lower().startswith("s3:") or a == "*"]
+                    if not s3:
+                        continue
+                    writes = [a for a in s3 if not a.lower().startswith(S3_READ_PREFIXES)]
+                    if writes:
+                        problems.append(f"{policy.source}: S3 actions beyond read: {', '.join(writes)}")
+                    wide = [r for r in st.resources if r in ("*", "arn:aws:s3:::*")]
+                    if wide:
+                        problems.append(f"{policy.source}: S3 on every bucket ({', '.join(wide)})")
+        return sorted(set(problems))
+
+
+passrole = PassRoleScoped()
+passrole_document = PassRoleScopedDocument()
+s3_read_only = InstanceRoleS3ReadOnly()

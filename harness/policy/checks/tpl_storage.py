@@ -1,0 +1,101 @@
+"""S3-01 (TLS-only bucket policy), EC-01 (Redis as an encrypted replication group), EBS-01."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tpl_base import TplCheck
+from tpl_graph import Graph, Statement, blocks, first, policy_statements, truthy
+
+
+def _denies_plain_http(st: Statement) -> bool:
+    """A Deny of every S3 action to everyone when aws:SecureTransport is false."""
+    if st.effect.lower() != "deny":
+        return False
+    if not any(a in ("*", "s3:*") for a in st.actions):
+        return False
+    if st.principals and "*" not in st.principals:
+        return False
+    values = st.condition("Bool", "aws:SecureTransport") or st.condition(
+        "BoolIfExists", "aws:SecureTransport"
+    )
+    return any(v.lower() == "false" for v in values)
+
+
+class S3TlsOnly(TplCheck):
+    """Every bucket has a bucket policy that denies requests made without TLS."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_S3_TLS_ONLY",
+            "S3 bucket policy denies requests without TLS (aws:SecureTransport = false)",
+            ("aws_s3_bucket",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail unless a policy on this bucket denies aws:SecureTransport = false."""
+        statements = []
+        for bucket in graph.find(conf):
+            statements.extend(policy_statements(graph, bucket, "policy"))
+            for policy in graph.referrers(bucket, "aws_s3_bucket_policy"):
+                statements.extend(policy_statements(graph, policy, "policy"))
+        if any(_denies_plain_http(st) for st in statements):
+            return []
+        return [
+            "no bucket policy denying s3:* to * when aws:SecureTransport is false "
+            "(add an aws_s3_bucket_policy with that Deny)"
+        ]
+
+
+class RedisReplicationGroup(TplCheck):
+    """A standalone Redis cluster cannot encrypt in transit nor carry an auth token."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_EC_REPLICATION_GROUP",
+            "Redis runs as a replication group (encryption and auth need one)",
+            ("aws_elasticache_cluster",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail a Redis cluster that is not a member of a replication group."""
+        if first(conf, "replication_group_id"):
+            return []
+        engine = str(first(conf, "engine", "redis")).lower()
+        if engine not in ("redis", "valkey"):
+            return []
+        return [
+            f"standalone {engine} cluster: use aws_elasticache_replication_group with "
+            "at_rest_encryption_enabled, transit_encryption_enabled and auth_token"
+        ]
+
+
+class LaunchTemplateEbsEncrypted(TplCheck):
+    """Every volume a launch template declares is encrypted, and it declares at least one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_EBS_ENCRYPTED",
+            "Launch template volumes are encrypted",
+            ("aws_launch_template",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail a mapping without ebs.encrypted = true, or a template with no mapping."""
+        mappings = blocks(conf, "block_device_mappings")
+        if not mappings:
+            return ["no block_device_mappings: declare the root volume with encrypted = true"]
+        problems = []
+        for mapping in mappings:
+            device = first(mapping, "device_name", "?")
+            if first(mapping, "no_device") or first(mapping, "virtual_name"):
+                continue
+            ebs = blocks(mapping, "ebs")
+            if not ebs or not truthy(ebs[0].get("encrypted")):
+                problems.append(f"block_device_mappings {device}: ebs.encrypted is not true")
+        return problems
+
+
+tls_only = S3TlsOnly()
+replication_group = RedisReplicationGroup()
+ebs_encrypted = LaunchTemplateEbsEncrypted()

@@ -1,0 +1,57 @@
+"""One policy scan: checkov over the Terraform, the harness's checks over the Packer sources."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from harness.policy.checkov import PolicyError, run_checkov
+from harness.policy.findings import ScanResult
+from harness.policy.packer import check_packer, packer_files
+
+SKIP_PARTS = {".terraform", ".git", ".venv", ".venv-checkov", "node_modules", "__pycache__"}
+
+
+def terraform_files(target: Path) -> list[Path]:
+    """Every `.tf` file under `target` (or `target` itself), skipping tool caches."""
+    if target.is_file():
+        return [target] if target.suffix == ".tf" else []
+    return sorted(
+        f
+        for f in target.rglob("*.tf")
+        if not any(part in SKIP_PARTS for part in f.relative_to(target).parts)
+    )
+
+
+def scan(path: Path | str) -> ScanResult:
+    """Scan a directory or file; raise PolicyError when nothing could be scanned or parsed."""
+    target = Path(path)
+    if not target.exists():
+        raise PolicyError(f"{target}: no such file or directory")
+    started = time.monotonic()
+    result = ScanResult(path=str(target))
+    tf_files = terraform_files(target)
+    pkr_files = packer_files(target)
+    if not tf_files and not pkr_files:
+        raise PolicyError(f"{target}: no .tf or .pkr.hcl files: no resources scanned")
+    if tf_files:
+        report = run_checkov(target)
+        result.findings.extend(report.findings)
+        result.suppressions.extend(report.suppressions)
+        result.passed += report.passed
+        result.resource_count += report.resource_count
+        result.parse_errors.extend(report.parse_errors)
+    if pkr_files:
+        findings, suppressions, sources, errors = check_packer(pkr_files)
+        result.findings.extend(findings)
+        result.suppressions.extend(suppressions)
+        result.resource_count += sources
+        result.parse_errors.extend(errors)
+    result.seconds = time.monotonic() - started
+    if result.parse_errors:
+        raise PolicyError("cannot parse: " + "; ".join(sorted(set(result.parse_errors))))
+    if result.resource_count == 0:
+        raise PolicyError(f"{target}: no resources scanned (only variables, outputs or providers?)")
+    result.findings.sort(key=lambda f: (f.policy, f.file, f.line, f.check))
+    result.suppressions.sort(key=lambda f: (f.file, f.line, f.check))
+    return result
