@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from harness.errors import HarnessError
 
 # Each command group lives in harness/commands/<name>.py and exposes register(subparsers).
-COMMANDS: tuple[str, ...] = ("terraform", "report")
+COMMANDS: tuple[str, ...] = ("terraform", "report", "policy")
 
 
 def build_parser() -> argparse.ArgumentParser:
