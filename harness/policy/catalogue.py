@@ -69,7 +69,8 @@ CATALOGUE: tuple[Policy, ...] = (
     Policy(
         "IAM-03",
         "iam:PassRole only on named roles with iam:PassedToService = ec2.amazonaws.com; "
-        "instance roles only read S3, on named buckets/prefixes",
+        "instance roles read S3 on named buckets/prefixes, write objects only in their own "
+        "data buckets, never bucket settings nor the release/configuration/key buckets",
         "PassRole on * is privilege escalation; instances must not rewrite their own releases",
         custom=("CKV_TPL_IAM_PASSROLE", "CKV_TPL_IAM_S3_READ_ONLY"),
     ),
@@ -125,8 +126,9 @@ CATALOGUE: tuple[Policy, ...] = (
         "buckets block public access (all four), encrypt by default, disable ACLs and deny "
         "requests without TLS",
         "releases, configuration and keys live in these buckets",
-        builtin=("CKV2_AWS_6", "CKV_AWS_145", "CKV2_AWS_65"),
-        custom=("CKV_TPL_S3_TLS_ONLY",),
+        # CKV_AWS_145 (KMS only) is replaced by CKV_TPL_S3_SSE: ALB access logs need SSE-S3.
+        builtin=("CKV2_AWS_6", "CKV2_AWS_65"),
+        custom=("CKV_TPL_S3_SSE", "CKV_TPL_S3_TLS_ONLY"),
     ),
     Policy(
         "EC-01",

@@ -52,6 +52,7 @@ def scan(path: Path | str) -> ScanResult:
         raise PolicyError("cannot parse: " + "; ".join(sorted(set(result.parse_errors))))
     if result.resource_count == 0:
         raise PolicyError(f"{target}: no resources scanned (only variables, outputs or providers?)")
-    result.findings.sort(key=lambda f: (f.policy, f.file, f.line, f.check))
-    result.suppressions.sort(key=lambda f: (f.file, f.line, f.check))
+    # A module instantiated by several roots reports once per root: keep one of each.
+    result.findings = sorted(set(result.findings), key=lambda f: (f.policy, f.file, f.line, f.check))
+    result.suppressions = sorted(set(result.suppressions), key=lambda f: (f.file, f.line, f.check, f.resource))
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tpl_base import TplCheck
@@ -111,23 +112,20 @@ def granted_services(policies: list[Attached]) -> tuple[set[str], list[str]]:
     return services, unknown
 
 
-def endpoint_services(graph: Graph, root: str) -> set[str]:
+def endpoint_services(graph: Graph, root: str | None) -> set[str]:
     """Service names (`s3`, `ssm`, `ecr.api`) of the VPC endpoints under one root configuration."""
     found: set[str] = set()
     for endpoint in graph.of_type("aws_vpc_endpoint", root):
         config = endpoint.config
         names = [str(n) for n in as_list(config.get("service_name"))]
         for name in names:
-            tail = name.split("com.amazonaws.", 1)[-1]
-            service = tail.split(".", 1)[1] if "." in tail else tail
-            if "each." in service or "${" in service:
+            if "each." in name:
                 keys = first(config, "for_each")
-                if isinstance(keys, dict):
-                    found.update(str(k) for k in keys)
-                else:
-                    found.update(str(k) for k in as_list(keys))
-            else:
-                found.add(service)
+                found.update(str(k) for k in (keys if isinstance(keys, dict) else as_list(keys)))
+                continue
+            # com.amazonaws.<region>.<service>; the region is often an interpolation.
+            tail = re.sub(r"\$\{[^}]*\}", "region", name).split("com.amazonaws.", 1)[-1]
+            found.add(tail.split(".", 1)[1] if "." in tail else tail)
     return found
 
 
@@ -147,10 +145,14 @@ class CredentialEndpoints(TplCheck):
         for role in _instance_roles(conf, graph):
             services, unknown = granted_services(role_policies(graph, role))
             problems.extend(unknown)
-            have = endpoint_services(graph, role.root)
+            # A role whose configuration builds no VPC (e.g. the Packer build role in a global
+            # root) runs in VPCs built elsewhere: any endpoint of the scanned tree counts.
+            scope: str | None = role.root if graph.of_type("aws_vpc", role.root) else None
+            have = endpoint_services(graph, scope)
             for service in sorted(services - have):
                 problems.append(
-                    f"granted {service} but no aws_vpc_endpoint for it in {role.root or '.'}"
+                    f"granted {service} but no aws_vpc_endpoint for it in "
+                    f"{scope or 'the scanned configuration'}"
                 )
         return sorted(set(problems))
 

@@ -17,6 +17,10 @@ from tpl_graph import (
 )
 
 S3_READ_PREFIXES = ("s3:get", "s3:list")
+# Object writes an application may need on its own data (e.g. the picture bucket).
+S3_OBJECT_WRITES = ("s3:putobject", "s3:deleteobject", "s3:abortmultipartupload")
+# Buckets an instance boots from: writing there lets one host rewrite every other host.
+FEEDING_BUCKETS = ("release", "configuration", "config", "keys", "state", "tfstate")
 
 
 def _grants_passrole(st: Statement) -> bool:
@@ -77,7 +81,11 @@ class PassRoleScopedDocument(TplDataCheck):
 
 
 class InstanceRoleS3ReadOnly(TplCheck):
-    """An EC2 role reads named buckets; it never writes, deletes or re-permissions them."""
+    """An EC2 role reads named buckets; it writes objects only in its own data buckets.
+
+    It never changes bucket configuration, ACLs or policies, and never writes the release,
+    configuration or key buckets the instances boot from.
+    """
 
     def __init__(self) -> None:
         super().__init__(
@@ -100,8 +108,18 @@ class InstanceRoleS3ReadOnly(TplCheck):
                     if not s3:
                         continue
                     writes = [a for a in s3 if not a.lower().startswith(S3_READ_PREFIXES)]
-                    if writes:
-                        problems.append(f"{policy.source}: S3 actions beyond read: {', '.join(writes)}")
+                    bucket_level = [a for a in writes if a.lower() not in S3_OBJECT_WRITES]
+                    if bucket_level:
+                        problems.append(
+                            f"{policy.source}: S3 actions beyond reading and object writes: "
+                            + ", ".join(bucket_level)
+                        )
+                    feeding = [r for r in st.resources if any(w in r.lower() for w in FEEDING_BUCKETS)]
+                    if writes and feeding:
+                        problems.append(
+                            f"{policy.source}: S3 writes ({', '.join(writes)}) on buckets the "
+                            f"instances boot from: {', '.join(feeding)}"
+                        )
                     wide = [r for r in st.resources if r in ("*", "arn:aws:s3:::*")]
                     if wide:
                         problems.append(f"{policy.source}: S3 on every bucket ({', '.join(wide)})")

@@ -61,6 +61,27 @@ def _from_variable(graph: Graph, conf: dict[str, Any], rule: Rule) -> bool:
     return False
 
 
+SOURCE_KEYS = ("referenced_security_group_id", "source_security_group_id", "ingress.security_groups")
+
+
+def _names_bastion(graph: Graph, conf: dict[str, Any], source: str) -> bool:
+    """Whether a source group is the bastion's: by its reference, or by where it was rendered from.
+
+    Across modules the renderer replaces `var.bastion_security_group_id` with the bastion
+    module's `aws_security_group.this.id`; the breadcrumbs keep the variable's name.
+    """
+    if "bastion" in source.lower():
+        return True
+    for vertex in graph.find(conf):
+        for key in SOURCE_KEYS:
+            crumbs = vertex.breadcrumbs(key)
+            if any("bastion" in str(c.get("name", "")).lower() for c in crumbs):
+                return True
+            if any("bastion" in v.address.lower() for v in graph.through_variables(vertex, key)):
+                return True
+    return False
+
+
 def _is_cidr(text: str) -> bool:
     import ipaddress
 
@@ -124,7 +145,7 @@ class SshSources(TplCheck):
                     f"{rule.where}: SSH to the bastion from literal CIDRs {rule.cidrs}; "
                     "take them from a variable (admin CIDRs)"
                 )
-            others = [s for s in rule.source_groups if "bastion" not in s.lower()]
+            others = [s for s in rule.source_groups if not _names_bastion(graph, conf, s)]
             if others and not to_bastion:
                 problems.append(f"{rule.where}: SSH from security groups {others}, not the bastion's")
             if rule.self_source and not to_bastion:

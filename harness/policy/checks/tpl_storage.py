@@ -47,6 +47,50 @@ class S3TlsOnly(TplCheck):
         ]
 
 
+SSE_ALGORITHMS = ("aws:kms", "aws:kms:dsse", "AES256")
+
+
+class S3DefaultEncryption(TplCheck):
+    """Every bucket declares default encryption (SSE-KMS, or SSE-S3 where AWS requires it).
+
+    CKV_AWS_145 insists on KMS, but ALB access logs can only be delivered to SSE-S3 buckets;
+    what the catalogue asks is that encryption is declared, not left to the account default.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_S3_SSE",
+            "S3 bucket declares default encryption (aws:kms or AES256)",
+            ("aws_s3_bucket",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail a bucket with no (or an unknown) default encryption algorithm."""
+        algorithms = []
+        for legacy in blocks(conf, "server_side_encryption_configuration"):
+            algorithms.extend(_algorithms(legacy))
+        for bucket in graph.find(conf):
+            for sse in graph.referrers(bucket, "aws_s3_bucket_server_side_encryption_configuration"):
+                algorithms.extend(_algorithms(sse.config))
+        if not algorithms:
+            return ["no server-side encryption configuration (aws:kms, or AES256 for log buckets)"]
+        wrong = [a for a in algorithms if a not in SSE_ALGORITHMS and not _expression(a)]
+        return [f"unknown sse_algorithm {a}" for a in wrong]
+
+
+def _algorithms(config: dict[str, Any]) -> list[str]:
+    return [
+        str(first(default, "sse_algorithm"))
+        for rule in blocks(config, "rule")
+        for default in blocks(rule, "apply_server_side_encryption_by_default")
+    ]
+
+
+def _expression(value: str) -> bool:
+    """An unrendered expression (e.g. `var.sse_algorithm`): terraform validates those."""
+    return "var." in value or "${" in value or "local." in value
+
+
 class RedisReplicationGroup(TplCheck):
     """A standalone Redis cluster cannot encrypt in transit nor carry an auth token."""
 
@@ -97,5 +141,6 @@ class LaunchTemplateEbsEncrypted(TplCheck):
 
 
 tls_only = S3TlsOnly()
+sse = S3DefaultEncryption()
 replication_group = RedisReplicationGroup()
 ebs_encrypted = LaunchTemplateEbsEncrypted()
