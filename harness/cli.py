@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from harness.errors import HarnessError
 
 # Each command group lives in harness/commands/<name>.py and exposes register(subparsers).
-COMMANDS: tuple[str, ...] = ("terraform", "report", "policy")
+COMMANDS: tuple[str, ...] = ("terraform", "report", "policy", "image")
 
 
 def build_parser() -> argparse.ArgumentParser:
