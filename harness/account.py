@@ -28,6 +28,7 @@ ACCOUNT_ID_VARIABLE = "HARNESS_AWS_ACCOUNT_ID"
 DOMAIN_VARIABLE = "HARNESS_AWS_DOMAIN"
 MOTO_ACCOUNT_ID = "123456789012"
 ENVIRONMENTS = ("staging", "production")
+INITIAL_VERSION = "v1.0.0"
 
 
 class AccountError(HarnessError):
@@ -46,7 +47,7 @@ def project_name(run_id: str) -> str:
     name = re.sub(r"[^a-z0-9-]", "-", run_id.lower()).strip("-")
     if not name or not name[0].isalpha():
         name = f"h{name}"
-    return name[:16]
+    return name[:12].rstrip("-")
 
 
 def now_utc() -> dt.datetime:
@@ -451,28 +452,33 @@ def seed(
     account: Account,
     api_versions: Mapping[str, tuple[str, ...]] | None = None,
     components: tuple[str, ...] = ("bastion",),
+    state_backend: bool = False,
 ) -> Seed:
-    """Create what the template expects to exist: state backend, zone, certificates, AMIs.
+    """Create what the template expects to exist: zone, certificates, AMIs (and state backend).
 
-    `api_versions` maps an environment to the api versions to publish (default: v1 for
-    staging and production); `components` are other images published once per environment.
+    `api_versions` maps an environment to the api versions to publish (default: v1.0.0
+    for staging and production); `components` are other images published once per
+    environment. The state bucket and lock table carry terraform/bootstrap's names; they
+    are created here only with `state_backend` (otherwise applying bootstrap makes them).
     """
     project = account.project
     domain = domain_for(account)
-    state_bucket, lock_table = f"{project}-tfstate", f"{project}-tflock"
-    create_state_backend(account, state_bucket, lock_table)
+    state_bucket, lock_table = f"{project}-terraform-state", f"{project}-terraform-lock"
+    if state_backend:
+        create_state_backend(account, state_bucket, lock_table)
     zone_id = create_zone(account, domain)
     certificates = import_certificates(account, domain)
     amis: dict[str, str] = {}
-    versions = api_versions if api_versions is not None else dict.fromkeys(ENVIRONMENTS, ("v1",))
+    default = dict.fromkeys(ENVIRONMENTS, (INITIAL_VERSION,))
+    versions = api_versions if api_versions is not None else default
     if account.kind == "moto":
         for environment, env_versions in versions.items():
             for version in env_versions:
                 key = f"api/{environment}/{version}"
                 amis[key] = publish_ami(account, "api", environment, version)
             for component in components:
-                key = f"{component}/{environment}/v1"
-                amis[key] = publish_ami(account, component, environment, "v1")
+                key = f"{component}/{environment}/{INITIAL_VERSION}"
+                amis[key] = publish_ami(account, component, environment, INITIAL_VERSION)
     return Seed(
         project=project,
         region=account.region,

@@ -14,6 +14,7 @@ SHIM_MODULES: tuple[str, ...] = (
     "elasticache_member_clusters",
     "elasticache_delete",
     "target_health_from_ami_tag",
+    "s3_policy_conditions",
 )
 
 

@@ -11,6 +11,7 @@ from harness.account import (
     ACCOUNT_ID_VARIABLE,
     CREATED_TAG,
     GLOBAL_REGION,
+    INITIAL_VERSION,
     MOTO_ACCOUNT_ID,
     RUN_ID_TAG,
     Account,
@@ -19,6 +20,7 @@ from harness.account import (
     aws_opt_in_missing,
     now_utc,
     open_aws,
+    seed,
     start_moto,
     tag_list,
 )
@@ -35,13 +37,14 @@ def scratch(run_id: str) -> Iterator[Account]:
     account.stop()
 
 
-def test_account_seed_creates_state_backend(account: Account, seeded: Seed) -> None:
-    """The state bucket is versioned and the lock table keys on LockID."""
-    s3, dynamodb = account.client("s3"), account.client("dynamodb")
+def test_account_seed_creates_state_backend_when_asked(scratch: Account) -> None:
+    """With state_backend the bucket is versioned and the lock table keys on LockID."""
+    seeded = seed(scratch, api_versions={}, components=(), state_backend=True)
+    s3, dynamodb = scratch.client("s3"), scratch.client("dynamodb")
     assert s3.get_bucket_versioning(Bucket=seeded.state_bucket)["Status"] == "Enabled"
     table = dynamodb.describe_table(TableName=seeded.lock_table)["Table"]
     assert table["KeySchema"] == [{"AttributeName": "LockID", "KeyType": "HASH"}]
-    assert seeded.state_bucket.startswith(account.project)
+    assert seeded.state_bucket == f"{scratch.project}-terraform-state"
 
 
 def test_account_seed_creates_zone_and_issued_certificates(account: Account, seeded: Seed) -> None:
@@ -65,11 +68,11 @@ def test_account_seed_publishes_api_ami_found_by_tags(
         Filters=[
             {"Name": "tag:component", "Values": ["api"]},
             {"Name": "tag:environment", "Values": [environment]},
-            {"Name": "tag:version", "Values": ["v1"]},
+            {"Name": "tag:version", "Values": [INITIAL_VERSION]},
             {"Name": f"tag:{RUN_ID_TAG}", "Values": [account.run_id]},
         ],
     )["Images"]
-    assert [i["ImageId"] for i in images] == [seeded.amis[f"api/{environment}/v1"]]
+    assert [i["ImageId"] for i in images] == [seeded.amis[f"api/{environment}/{INITIAL_VERSION}"]]
 
 
 def test_account_env_routes_subprocesses_to_moto(account: Account) -> None:

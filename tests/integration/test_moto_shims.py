@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -77,7 +78,33 @@ def check_target_health_from_ami_tag(account: Account) -> None:
     assert states == {ids["bad"]: "unhealthy", ids["good"]: "healthy"}, states
 
 
+def check_s3_policy_conditions(account: Account) -> None:
+    """A TLS-only bucket policy (conditional Deny) lets TLS callers read, as on AWS."""
+    s3 = account.client("s3")
+    bucket = f"{account.project}-tls-only"
+    s3.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region}
+    )
+    s3.put_object(Bucket=bucket, Key="state", Body=b"{}")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    assert s3.get_object(Bucket=bucket, Key="state")["Body"].read() == b"{}"
+
+
 CHECKS: dict[str, Callable[[Account], None]] = {
+    "s3_policy_conditions": check_s3_policy_conditions,
     "elasticache_member_clusters": check_elasticache_member_clusters,
     "elasticache_delete": check_elasticache_delete,
     "target_health_from_ami_tag": check_target_health_from_ami_tag,
