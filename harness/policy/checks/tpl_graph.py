@@ -475,14 +475,22 @@ def target_groups(graph: Graph, vertex: Vertex) -> list[Vertex]:
     ]
 
 
+PRIVATE_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+
+
 def is_private_cidr(text: str) -> bool:
-    """A literal CIDR inside private address space (RFC 1918, RFC 6598, IPv6 ULA)."""
+    """A literal CIDR inside VPC address space (RFC 1918, RFC 6598, IPv6 ULA)."""
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         return False
-    shared = ipaddress.ip_network("100.64.0.0/10")
-    return bool(net.is_private and not net.is_loopback) or (net.version == 4 and net.subnet_of(shared))  # type: ignore[arg-type]
+    return any(
+        net.version == private.version and net.subnet_of(private)  # type: ignore[arg-type]
+        for private in PRIVATE_RANGES
+    )
 
 
 def names_of(vertices: Iterable[Vertex]) -> str:
