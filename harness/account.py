@@ -55,12 +55,22 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the harness process dies (Linux), so no server leaks."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 @dataclass
 class MotoServer:
     """A moto server in a child process, with the harness's shims applied."""
 
     port: int
     shims: tuple[str, ...]
+    detach: bool = False
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -84,8 +94,10 @@ class MotoServer:
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=None if self.detach else _die_with_parent,
         )
-        atexit.register(self.stop)
+        if not self.detach:
+            atexit.register(self.stop)
         self._wait_until_answering()
         return self
 
@@ -197,11 +209,16 @@ def start_moto(
     run_id: str = "local",
     region: str = DEFAULT_REGION,
     shims: tuple[str, ...] | None = None,
+    detach: bool = False,
 ) -> Account:
-    """Start a moto server (with the shims) on a free loopback port; return its account."""
+    """Start a moto server (with the shims) on a free loopback port; return its account.
+
+    The server dies with the harness process unless `detach` (for `account up`, `--keep`).
+    """
     from harness.shims import SHIM_MODULES
 
-    server = MotoServer(port=free_port(), shims=SHIM_MODULES if shims is None else shims).start()
+    chosen = SHIM_MODULES if shims is None else shims
+    server = MotoServer(port=free_port(), shims=chosen, detach=detach).start()
     return Account(
         kind="moto", region=region, run_id=run_id, endpoint_url=server.url, _server=server
     )
@@ -259,12 +276,13 @@ def open_account(
     region: str = DEFAULT_REGION,
     shims: tuple[str, ...] | None = None,
     endpoint_url: str | None = None,
+    detach: bool = False,
 ) -> Account:
     """The account a run asked for: moto (a fresh server, or `endpoint_url`) or the real one."""
     if kind == "moto":
         if endpoint_url:
             return attach_moto(endpoint_url, run_id, region)
-        return start_moto(run_id, region, shims)
+        return start_moto(run_id, region, shims, detach=detach)
     return open_aws(run_id, region, requested=kind)
 
 

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from harness.errors import HarnessError
 
 # Each command group lives in harness/commands/<name>.py and exposes register(subparsers).
-COMMANDS: tuple[str, ...] = ("terraform", "report", "policy", "image")
+COMMANDS: tuple[str, ...] = (
+    "terraform", "report", "policy", "image", "account", "bluegreen", "sweep",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

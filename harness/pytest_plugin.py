@@ -86,9 +86,10 @@ def account(request: pytest.FixtureRequest, run_id: str) -> Iterator[Account]:
     from harness.account import open_account
     from harness.sweep import teardown_account
 
-    opened = open_account(request.config.getoption("--account"), run_id)
+    keep = request.config.getoption("--keep")
+    opened = open_account(request.config.getoption("--account"), run_id, detach=keep)
     yield opened
-    teardown_account(opened, keep=request.config.getoption("--keep"))
+    teardown_account(opened, keep=keep)
 
 
 @pytest.fixture(scope="session")

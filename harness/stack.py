@@ -8,12 +8,13 @@ import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from harness.account import ENVIRONMENTS, INITIAL_VERSION, Account, Seed
+from harness.errors import HarnessError
 from harness.terraform import PlanSummary, Runner, copy_template
 
 BOOTSTRAP = "bootstrap"
@@ -63,6 +64,48 @@ class Stack:
         """A fresh template copy for the run (runs never dirty the tree)."""
         return cls(account=account, seed=seed, workdir=copy_template(into=into))
 
+    def save(self, path: Path, moto_pid: int | None = None) -> Path:
+        """Record the run (account, seed, template copy) so later commands can resume it."""
+        account = self.account
+        record = {
+            "kind": account.kind,
+            "run_id": account.run_id,
+            "region": account.region,
+            "created": account.created,
+            "endpoint_url": account.endpoint_url,
+            "moto_pid": moto_pid,
+            "workdir": str(self.workdir),
+            "redis_auth_token": self.redis_auth_token,
+            "seed": asdict(self.seed),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=2) + "\n")
+        path.chmod(0o600)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[Stack, dict[str, Any]]:
+        """Resume a recorded run: moto is re-attached by URL, a real account re-checked."""
+        from harness.account import attach_moto, open_aws
+
+        if not path.exists():
+            raise HarnessError(
+                f"{path}: no such run; start one with `python -m harness account up`"
+            )
+        record = json.loads(path.read_text())
+        if record["kind"] == "moto":
+            account = attach_moto(record["endpoint_url"], record["run_id"], record["region"])
+        else:
+            account = open_aws(record["run_id"], record["region"], requested=record["kind"])
+        account.created = record["created"]
+        stack = cls(
+            account=account,
+            seed=Seed(**record["seed"]),
+            workdir=Path(record["workdir"]),
+            redis_auth_token=record["redis_auth_token"],
+        )
+        return stack, record
+
     def root(self, name: str) -> Path:
         """Directory of a root inside the copy."""
         return self.workdir / ROOTS[name]
@@ -90,7 +133,8 @@ class Stack:
             runner.write_vars(self.variables(name), HARNESS_VARS_FILE)
             if name == "production" and not (runner.root / COLOURS_FILE).exists():
                 self.write_colours(initial_colours())
-            runner.init(backend_config=None if name == BOOTSTRAP else self.seed.backend_config())
+            backend = None if name == BOOTSTRAP else self.seed.backend_config()
+            runner.init(backend_config=backend)
             self.runners[name] = runner
         return self.runners[name]
 
@@ -120,9 +164,8 @@ class Stack:
         return self.runner(name).output()
 
     def destroy(self, name: str) -> None:
-        """Destroy one root (nothing happens if it was never initialised)."""
-        if name in self.runners:
-            self.runners[name].destroy()
+        """Destroy one root."""
+        self.runner(name).destroy()
 
 
 def timed(progress: Progress, label: str) -> Callable[[Callable[[], Any]], Any]:

@@ -42,6 +42,7 @@ class SweepReport:
     deleted: list[Resource] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     kept: list[Resource] = field(default_factory=list)
+    selected: list[Resource] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -482,9 +483,9 @@ def sweep(
         age = resource.age(now)
         (old if age is not None and age >= older_than else kept).append(resource)
     if dry_run:
-        return SweepReport(kept=kept, deleted=[], failed={})
+        return SweepReport(kept=kept, selected=old)
     report = delete_all(account, old)
-    report.kept = kept
+    report.kept, report.selected = kept, old
     return report
 
 
