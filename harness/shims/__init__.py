@@ -15,7 +15,7 @@ SHIM_MODULES: tuple[str, ...] = (
     "elasticache_delete",
     "target_health_from_ami_tag",
     "s3_policy_conditions",
-    "ec2_subnet_ipv6_filters",
+    "ec2_subnet_ipv6_associations",
 )
 
 

@@ -104,8 +104,8 @@ def check_s3_policy_conditions(account: Account) -> None:
     assert s3.get_object(Bucket=bucket, Key="state")["Body"].read() == b"{}"
 
 
-def check_ec2_subnet_ipv6_filters(account: Account) -> None:
-    """A subnet is found by its IPv6 association id, as the provider's waiter looks for it."""
+def check_ec2_subnet_ipv6_associations(account: Account) -> None:
+    """A subnet is found by its IPv6 association id and reads `associated`, as the waiter wants."""
     ec2 = account.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
     ipv6 = ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]
@@ -116,10 +116,12 @@ def check_ec2_subnet_ipv6_filters(account: Account) -> None:
         Filters=[{"Name": "ipv6-cidr-block-association.association-id", "Values": [association]}]
     )["Subnets"]
     assert [s["SubnetId"] for s in found] == [subnet["Subnet"]["SubnetId"]]
+    state = found[0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlockState"]["State"]
+    assert state == "associated", state
 
 
 CHECKS: dict[str, Callable[[Account], None]] = {
-    "ec2_subnet_ipv6_filters": check_ec2_subnet_ipv6_filters,
+    "ec2_subnet_ipv6_associations": check_ec2_subnet_ipv6_associations,
     "s3_policy_conditions": check_s3_policy_conditions,
     "elasticache_member_clusters": check_elasticache_member_clusters,
     "elasticache_delete": check_elasticache_delete,
