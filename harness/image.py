@@ -512,9 +512,7 @@ def build_layer(
     except BaseException:
         remove_tree(tmp)
         raise
-    progress(
-        f"{spec.name}: built in {seconds:.1f}s (second run {second.seconds:.1f}s, changed=0)"
-    )
+    progress(f"{spec.name}: built in {seconds:.1f}s (second run {second.seconds:.1f}s, changed=0)")
     return Layer(spec.name, key, cache / f"{spec.name}-{key}", seconds=seconds, info=info)
 
 
@@ -592,9 +590,7 @@ def build_release(
     """`mix release` inside the elixir image (the OS of the AMIs); returns the tarball."""
     cache = cache or cache_root()
     sources = _app_sources(app_dir)
-    key = _digest(
-        {"app": _tree_digest(sources), "elixir": elixir.key, "version": location.version}
-    )
+    key = _digest({"app": _tree_digest(sources), "elixir": elixir.key, "version": location.version})
     out = cache / "releases" / key / location.tarball_name
     if out.exists():
         progress(f"release: reused {out.relative_to(cache)}")
@@ -749,3 +745,140 @@ def build_images(
             )
         layers[name] = build_layer(spec, parent, inputs, cache, progress)
     return layers
+
+
+# --- verifying a layer: a throwaway copy, booted as far as a chroot allows ---
+
+
+@contextlib.contextmanager
+def workspace(layer: Layer, cache: Path | None = None) -> Iterator[Path]:
+    """A private copy of a layer's root filesystem, mounted as at boot; removed afterwards.
+
+    Tests may change it (the key sync creates users) without touching the cache.
+    """
+    cache = cache or cache_root()
+    path = cache / "work" / f"{layer.name}-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        path.mkdir(parents=True)
+        _run(["cp", "-a", "--reflink=auto", str(layer.rootfs), str(path / "rootfs")])
+        rootfs = path / "rootfs"
+        with mounted(rootfs):
+            # systemd creates it at boot (RuntimeDirectory of ssh.service); sshd -T needs it.
+            (rootfs / "run/sshd").mkdir(mode=0o755)
+            yield rootfs
+    finally:
+        remove_tree(path)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The [Service] settings of a systemd unit that starting it by hand needs."""
+
+    name: str
+    user: str
+    group: str
+    exec_start: str
+    working_directory: str
+    environment: dict[str, str]
+    environment_files: tuple[tuple[str, bool], ...]
+    runtime_directory: str | None
+    state_directory: str | None
+
+
+def parse_unit(name: str, text: str) -> Unit:
+    """Parse the [Service] section of a unit file (the subset the project's units use)."""
+    settings: list[tuple[str, str]] = []
+    section = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            settings.append((key.strip(), value.strip()))
+    values = dict(settings)
+    environment: dict[str, str] = {}
+    for key, value in settings:
+        if key == "Environment":
+            name_, _, val = value.partition("=")
+            environment[name_] = val
+    files = tuple(
+        (value.lstrip("-"), value.startswith("-"))
+        for key, value in settings
+        if key == "EnvironmentFile"
+    )
+    if "ExecStart" not in values:
+        raise ImageError(f"unit {name}: no ExecStart")
+    user = values.get("User", "root")
+    return Unit(
+        name=name,
+        user=user,
+        group=values.get("Group", user),
+        exec_start=values["ExecStart"],
+        working_directory=values.get("WorkingDirectory", "/"),
+        environment=environment,
+        environment_files=files,
+        runtime_directory=values.get("RuntimeDirectory"),
+        state_directory=values.get("StateDirectory"),
+    )
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a systemd environment file."""
+    env = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key.strip()] = value.strip().strip('"')
+    return env
+
+
+def start_unit(rootfs: Path, unit_name: str, log: Path) -> subprocess.Popen[bytes]:
+    """Start a service of the root filesystem as systemd would: its user, environment files,
+    runtime and state directories, working directory and ExecStart."""
+    unit_path = rootfs / "etc/systemd/system" / unit_name
+    unit = parse_unit(unit_name, unit_path.read_text(encoding="utf-8"))
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    for file, optional in unit.environment_files:
+        host_path = rootfs / file.lstrip("/")
+        if not host_path.exists():
+            if optional:
+                continue
+            raise ImageError(f"unit {unit_name}: EnvironmentFile {file} is missing in the image")
+        env.update(read_env_file(host_path))
+    env.update(unit.environment)
+    prepare = []
+    if unit.runtime_directory:
+        prepare.append(f"/run/{unit.runtime_directory}")
+    if unit.state_directory:
+        prepare.append(f"/var/lib/{unit.state_directory}")
+    for directory in prepare:
+        _run(["chroot", str(rootfs), "install", "-d", "-m", "0750", "-o", unit.user,
+              "-g", unit.group, directory])  # fmt: skip
+    command = [
+        "chroot",
+        f"--userspec={unit.user}:{unit.group}",
+        str(rootfs),
+        "/usr/bin/env",
+        "-i",
+        *(f"{k}={v}" for k, v in env.items()),
+        "/bin/sh",
+        "-c",
+        f"cd {unit.working_directory} && exec {unit.exec_start}",
+    ]
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop_unit(process: subprocess.Popen[bytes]) -> None:
+    """Stop a service started by start_unit (its whole process group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
