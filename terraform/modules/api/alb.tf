@@ -33,6 +33,7 @@ data "aws_iam_policy_document" "alb_logs" {
 
 # ALB access logs only support SSE-S3 (AES256).
 module "alb_log_bucket" {
+  #checkov:skip=CKV_AWS_145:ELB access log delivery only supports SSE-S3 (AES256) buckets.
   source = "../bucket"
 
   name             = local.alb_log_bucket_name

@@ -57,7 +57,6 @@ data "aws_iam_policy_document" "runner" {
   statement {
     sid = "Describe"
     actions = [
-      "ec2:DescribeImageAttribute",
       "ec2:DescribeImages",
       "ec2:DescribeInstanceStatus",
       "ec2:DescribeInstances",
@@ -124,6 +123,7 @@ data "aws_iam_policy_document" "runner" {
       "ec2:CreateImage",
       "ec2:CreateTags",
       "ec2:DeregisterImage",
+      "ec2:DescribeImageAttribute",
       "ec2:ModifyImageAttribute",
       "ec2:ModifySnapshotAttribute",
       "ec2:RegisterImage",
