@@ -58,7 +58,14 @@ CATALOGUE: tuple[Policy, ...] = (
         "IAM-01",
         'no "*" or "service:*" actions; no Resource "*" on actions that accept a resource',
         "least privilege: a wildcard grants what nobody reviewed",
-        builtin=("CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_1", "CKV_AWS_49", "CKV_AWS_355", "CKV_AWS_356"),
+        builtin=(
+            "CKV_AWS_62",
+            "CKV_AWS_63",
+            "CKV_AWS_1",
+            "CKV_AWS_49",
+            "CKV_AWS_355",
+            "CKV_AWS_356",
+        ),
     ),
     Policy(
         "IAM-02",
@@ -126,8 +133,9 @@ CATALOGUE: tuple[Policy, ...] = (
         "buckets block public access (all four), encrypt by default, disable ACLs and deny "
         "requests without TLS",
         "releases, configuration and keys live in these buckets",
-        # CKV_AWS_145 (KMS only) is replaced by CKV_TPL_S3_SSE: ALB access logs need SSE-S3.
-        builtin=("CKV2_AWS_6", "CKV2_AWS_65"),
+        # CKV_AWS_145 wants KMS; CKV_TPL_S3_SSE wants encryption declared at all (ALB access
+        # log buckets can only be SSE-S3, so they suppress CKV_AWS_145 with that reason).
+        builtin=("CKV2_AWS_6", "CKV_AWS_145", "CKV2_AWS_65"),
         custom=("CKV_TPL_S3_SSE", "CKV_TPL_S3_TLS_ONLY"),
     ),
     Policy(

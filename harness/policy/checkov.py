@@ -75,13 +75,20 @@ def run_checkov(target: Path) -> CheckovReport:
         "--output",
         "json",
     ]
-    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        **os.environ,
+        "BC_SKIP_MAPPING": "TRUE",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, env=env, timeout=TIMEOUT_SECONDS, check=False
         )
     except subprocess.TimeoutExpired as error:
-        raise PolicyError(f"checkov did not finish scanning {target} in {TIMEOUT_SECONDS}s") from error
+        raise PolicyError(
+            f"checkov did not finish scanning {target} in {TIMEOUT_SECONDS}s"
+        ) from error
     _raise_on_check_errors(done.stderr, target)
     try:
         document = json.loads(done.stdout)
@@ -111,7 +118,9 @@ def parse_report(document: Any, target: Path) -> CheckovReport:
         out.passed += len(results.get("passed_checks", []))
         out.parse_errors.extend(str(p) for p in results.get("parsing_errors", []))
         if summary.get("parsing_errors") and not results.get("parsing_errors"):
-            out.parse_errors.append(f"{target}: {summary['parsing_errors']} file(s) failed to parse")
+            out.parse_errors.append(
+                f"{target}: {summary['parsing_errors']} file(s) failed to parse"
+            )
         for record in results.get("failed_checks", []):
             out.findings.append(_finding(record, target))
         for record in results.get("skipped_checks", []):
@@ -137,5 +146,7 @@ def _finding(record: dict[str, Any], target: Path, suppressed: bool = False) -> 
         line=int(lines[0]),
         message=message,
         suppressed=suppressed,
-        reason=str(record.get("check_result", {}).get("suppress_comment", "")) if suppressed else "",
+        reason=str(record.get("check_result", {}).get("suppress_comment", ""))
+        if suppressed
+        else "",
     )

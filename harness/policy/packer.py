@@ -43,7 +43,8 @@ def _source_problems(body: dict[str, Any]) -> dict[str, str]:
         )
     if str(option.get("http_put_response_hop_limit", "")) != "1":
         problems["HARNESS_PKR_IMDS_HOP_LIMIT"] = (
-            "Packer build instance hop limit: metadata_options.http_put_response_hop_limit must be 1"
+            "Packer build instance hop limit: "
+            "metadata_options.http_put_response_hop_limit must be 1"
         )
     return problems
 
@@ -56,6 +57,9 @@ def _skips(lines: list[str], start: int, end: int) -> dict[str, str]:
         if match:
             found[match.group(1)] = (match.group(2) or "").strip()
     return found
+
+
+PACKER_CHECKS = 2
 
 
 def check_packer(files: list[Path]) -> tuple[list[Finding], list[Finding], int, list[str]]:
@@ -73,7 +77,7 @@ def check_packer(files: list[Path]) -> tuple[list[Finding], list[Finding], int, 
             errors.append(str(error))
             continue
         lines = file.read_text(encoding="utf-8").splitlines()
-        starts = sorted(b.line for b in blocks) + [len(lines) + 1]
+        starts = [*sorted(b.line for b in blocks), len(lines) + 1]
         sources: list[Block] = [b for b in blocks if b.kind == "source"]
         for block in sources:
             if block.type not in BUILDERS:

@@ -68,7 +68,9 @@ def junit(result: ScanResult) -> str:
             failure = ET.SubElement(
                 case, "failure", message=f"{len(found)} finding(s): {policy.what}"
             )
-            failure.text = "\n".join(f"{f.where} {f.resource} [{f.check}] {f.message}" for f in found)
+            failure.text = "\n".join(
+                f"{f.where} {f.resource} [{f.check}] {f.message}" for f in found
+            )
     suites = ET.Element("testsuites")
     suites.append(suite)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"

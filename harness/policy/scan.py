@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from harness.errors import HclError
+from harness.hcl import load_file
 from harness.policy.checkov import PolicyError, run_checkov
 from harness.policy.findings import ScanResult
-from harness.policy.packer import check_packer, packer_files
+from harness.policy.packer import PACKER_CHECKS, check_packer, packer_files
 
 SKIP_PARTS = {".terraform", ".git", ".venv", ".venv-checkov", "node_modules", "__pycache__"}
 
@@ -23,6 +25,23 @@ def terraform_files(target: Path) -> list[Path]:
     )
 
 
+def has_blocks(files: list[Path]) -> bool:
+    """Pre-flight with python-hcl2: a parse error names the file and line; True if any block
+    could hold a resource (checkov takes seconds to start, so hopeless scans stop here)."""
+    errors: list[str] = []
+    found = False
+    for file in files:
+        try:
+            blocks = load_file(file)
+        except HclError as error:
+            errors.append(str(error))
+            continue
+        found = found or any(b.kind in ("resource", "data", "module") for b in blocks)
+    if errors:
+        raise PolicyError("cannot parse: " + "; ".join(errors))
+    return found
+
+
 def scan(path: Path | str) -> ScanResult:
     """Scan a directory or file; raise PolicyError when nothing could be scanned or parsed."""
     target = Path(path)
@@ -34,6 +53,11 @@ def scan(path: Path | str) -> ScanResult:
     pkr_files = packer_files(target)
     if not tf_files and not pkr_files:
         raise PolicyError(f"{target}: no .tf or .pkr.hcl files: no resources scanned")
+    if tf_files and not has_blocks(tf_files):
+        raise PolicyError(
+            f"{target}: no resources scanned (no resource, data or module block in "
+            f"{len(tf_files)} .tf file(s))"
+        )
     if tf_files:
         report = run_checkov(target)
         result.findings.extend(report.findings)
@@ -46,6 +70,7 @@ def scan(path: Path | str) -> ScanResult:
         result.findings.extend(findings)
         result.suppressions.extend(suppressions)
         result.resource_count += sources
+        result.passed += sources * PACKER_CHECKS - len(findings) - len(suppressions)
         result.parse_errors.extend(errors)
     result.seconds = time.monotonic() - started
     if result.parse_errors:
@@ -53,6 +78,10 @@ def scan(path: Path | str) -> ScanResult:
     if result.resource_count == 0:
         raise PolicyError(f"{target}: no resources scanned (only variables, outputs or providers?)")
     # A module instantiated by several roots reports once per root: keep one of each.
-    result.findings = sorted(set(result.findings), key=lambda f: (f.policy, f.file, f.line, f.check))
-    result.suppressions = sorted(set(result.suppressions), key=lambda f: (f.file, f.line, f.check, f.resource))
+    result.findings = sorted(
+        set(result.findings), key=lambda f: (f.policy, f.file, f.line, f.check)
+    )
+    result.suppressions = sorted(
+        set(result.suppressions), key=lambda f: (f.file, f.line, f.check, f.resource)
+    )
     return result

@@ -8,7 +8,7 @@ from typing import Any
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
-from tpl_graph import Graph
+from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in checkov
 
 
 class TplCheck(BaseResourceCheck):
@@ -24,7 +24,9 @@ class TplCheck(BaseResourceCheck):
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         """Run `evaluate` and report its messages as details."""
-        problems = self.evaluate(self.entity_type, conf, Graph(self.graph))
+        # entity_path is "<scanned file>:<type>:<name>"; the file tells same-named blocks apart.
+        scanned_file = self.entity_path.rsplit(":", 2)[0]
+        problems = self.evaluate(self.entity_type, conf, Graph(self.graph, scanned_file))
         self.details.extend(problems)
         return CheckResult.FAILED if problems else CheckResult.PASSED
 

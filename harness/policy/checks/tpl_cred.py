@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tpl_base import TplCheck
-from tpl_graph import (
+from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_graph import (  # type: ignore[import-not-found]  # on sys.path in checkov
     Attached,
     Graph,
     Statement,
@@ -41,9 +41,7 @@ def _missing_guards(st: Statement, key: str, expected: str) -> list[str]:
         missing.append('Action "*"')
     if st.resources and "*" not in st.resources:
         missing.append('Resource "*"')
-    compared = st.condition("StringNotEquals", key) or st.condition(
-        "StringNotEqualsIfExists", key
-    )
+    compared = st.condition("StringNotEquals", key) or st.condition("StringNotEqualsIfExists", key)
     if expected not in compared:
         missing.append(f'StringNotEquals {key} = "{expected}"')
     if "false" not in [v.lower() for v in st.condition("Null", "ec2:SourceInstanceARN")]:

@@ -135,12 +135,8 @@ def statements_of_document_data(config: dict[str, Any]) -> list[Statement]:
         for cond in blocks(st, "condition"):
             op = str(first(cond, "test"))
             key = unescape(str(first(cond, "variable")))
-            conditions.setdefault(op, {}).setdefault(key, []).extend(
-                _strings(cond.get("values"))
-            )
-        principals = [
-            p for pr in blocks(st, "principals") for p in _strings(pr.get("identifiers"))
-        ]
+            conditions.setdefault(op, {}).setdefault(key, []).extend(_strings(cond.get("values")))
+        principals = [p for pr in blocks(st, "principals") for p in _strings(pr.get("identifiers"))]
         out.append(
             Statement(
                 effect=str(first(st, "effect", "Allow")),
@@ -205,8 +201,15 @@ class Vertex:
         module = self.attr.get("source_module_object_")
         path = str(self.attr.get("file_path_", ""))
         while module is not None:
-            path = str(getattr(module, "path", None) or (module.get("path") if isinstance(module, dict) else path))
-            module = getattr(module, "nested_tf_module", None) if not isinstance(module, dict) else module.get("nested_tf_module")
+            path = str(
+                getattr(module, "path", None)
+                or (module.get("path") if isinstance(module, dict) else path)
+            )
+            module = (
+                getattr(module, "nested_tf_module", None)
+                if not isinstance(module, dict)
+                else module.get("nested_tf_module")
+            )
         return os.path.dirname(path)
 
     def breadcrumbs(self, key: str) -> list[dict[str, Any]]:
@@ -218,14 +221,18 @@ class Vertex:
 class Graph:
     """A read-only view of the checkov graph (rustworkx or networkx)."""
 
-    def __init__(self, graph: Any) -> None:
+    def __init__(self, graph: Any, scanned_file: str = "") -> None:
+        self.scanned_file = scanned_file
         self.vertices: list[Vertex] = []
         self.out_edges: dict[int, list[tuple[int, str]]] = {}
         self.in_edges: dict[int, list[tuple[int, str]]] = {}
         if graph is None:
             return
         if hasattr(graph, "weighted_edge_list"):  # rustworkx
-            nodes = [(i, payload[1] if isinstance(payload, tuple) else payload) for i, payload in zip(graph.node_indices(), graph.nodes())]
+            nodes = [
+                (i, payload[1] if isinstance(payload, tuple) else payload)
+                for i, payload in zip(graph.node_indices(), graph.nodes(), strict=False)
+            ]
             edges = [(s, t, d) for s, t, d in graph.weighted_edge_list()]
         else:  # networkx
             nodes = list(graph.nodes(data=True))
@@ -244,7 +251,9 @@ class Graph:
         return [
             v
             for v in self.vertices
-            if v.address == address and v.attr.get("__start_line__") == line
+            if v.address == address
+            and v.attr.get("__start_line__") == line
+            and str(v.attr.get("file_path_", "")).endswith(self.scanned_file)
         ]
 
     def targets(self, vertex: Vertex, label_prefix: str = "") -> list[Vertex]:
@@ -346,11 +355,15 @@ def role_policies(graph: Graph, role: Vertex) -> list[Attached]:
         if ref.type == "aws_iam_role_policy":
             out.append(Attached(ref.address, policy_statements(graph, ref, "policy")))
         elif ref.type in ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment"):
-            policies = [p for p in graph.through_variables(ref, "policy_arn") if p.type == "aws_iam_policy"]
+            policies = [
+                p for p in graph.through_variables(ref, "policy_arn") if p.type == "aws_iam_policy"
+            ]
             for policy in policies:
                 out.append(Attached(policy.address, policy_statements(graph, policy, "policy")))
             if not policies:
-                out.append(Attached(ref.address, [], managed_arn=str(first(ref.config, "policy_arn"))))
+                out.append(
+                    Attached(ref.address, [], managed_arn=str(first(ref.config, "policy_arn")))
+                )
     for arn in as_list(role.config.get("managed_policy_arns")):
         out.append(Attached(f"{role.address} managed_policy_arns", [], managed_arn=str(arn)))
     return out
@@ -463,7 +476,11 @@ def ingress_rules(type_: str, conf: dict[str, Any]) -> list[Rule]:
     return []
 
 
-INGRESS_TYPES = ("aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule")
+INGRESS_TYPES = (
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+)
 
 
 def target_groups(graph: Graph, vertex: Vertex) -> list[Vertex]:
@@ -471,7 +488,9 @@ def target_groups(graph: Graph, vertex: Vertex) -> list[Vertex]:
     if vertex.type == "aws_security_group":
         return [vertex]
     return [
-        v for v in graph.through_variables(vertex, "security_group_id") if v.type == "aws_security_group"
+        v
+        for v in graph.through_variables(vertex, "security_group_id")
+        if v.type == "aws_security_group"
     ]
 
 

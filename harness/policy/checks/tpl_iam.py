@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tpl_base import TplCheck, TplDataCheck
-from tpl_graph import (
+from tpl_base import TplCheck, TplDataCheck  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_graph import (  # type: ignore[import-not-found]  # on sys.path in checkov
     Graph,
     Statement,
     blocks,
@@ -42,7 +42,9 @@ def passrole_problems(statements: list[Statement]) -> list[str]:
             problems.append(f"iam:PassRole on {wide or 'no resource'}: name the build role")
         services = st.condition("StringEquals", "iam:PassedToService")
         if services != ["ec2.amazonaws.com"]:
-            problems.append('iam:PassRole without StringEquals iam:PassedToService = "ec2.amazonaws.com"')
+            problems.append(
+                'iam:PassRole without StringEquals iam:PassedToService = "ec2.amazonaws.com"'
+            )
     return problems
 
 
@@ -53,13 +55,23 @@ class PassRoleScoped(TplCheck):
         super().__init__(
             "CKV_TPL_IAM_PASSROLE",
             "iam:PassRole only on named roles and only to EC2",
-            ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role"),
+            (
+                "aws_iam_policy",
+                "aws_iam_role_policy",
+                "aws_iam_user_policy",
+                "aws_iam_group_policy",
+                "aws_iam_role",
+            ),
         )
 
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
         """Check the JSON documents this resource carries (data documents check themselves)."""
         if type_ == "aws_iam_role":
-            statements = [st for b in blocks(conf, "inline_policy") for st in statements_of_json(b.get("policy"))]
+            statements = [
+                st
+                for b in blocks(conf, "inline_policy")
+                for st in statements_of_json(b.get("policy"))
+            ]
         else:
             statements = statements_of_json(first(conf, "policy"))
         return passrole_problems(statements)
@@ -114,7 +126,9 @@ class InstanceRoleS3ReadOnly(TplCheck):
                             f"{policy.source}: S3 actions beyond reading and object writes: "
                             + ", ".join(bucket_level)
                         )
-                    feeding = [r for r in st.resources if any(w in r.lower() for w in FEEDING_BUCKETS)]
+                    feeding = [
+                        r for r in st.resources if any(w in r.lower() for w in FEEDING_BUCKETS)
+                    ]
                     if writes and feeding:
                         problems.append(
                             f"{policy.source}: S3 writes ({', '.join(writes)}) on buckets the "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tpl_base import TplCheck
-from tpl_graph import (
+from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_graph import (  # type: ignore[import-not-found]  # on sys.path in checkov
     INGRESS_TYPES,
     Graph,
     Rule,
@@ -38,7 +38,9 @@ def _is_bastion(vertex: Vertex | None, conf: dict[str, Any] | None = None) -> bo
     """The bastion's own resources, by address or name."""
     if vertex is not None and "bastion" in vertex.address.lower():
         return True
-    return conf is not None and (mentions(first(conf, "name"), "bastion") or mentions(first(conf, "name_prefix"), "bastion"))
+    return conf is not None and (
+        mentions(first(conf, "name"), "bastion") or mentions(first(conf, "name_prefix"), "bastion")
+    )
 
 
 def _rules(type_: str, conf: dict[str, Any], graph: Graph) -> tuple[list[Rule], list[Vertex]]:
@@ -61,7 +63,11 @@ def _from_variable(graph: Graph, conf: dict[str, Any], rule: Rule) -> bool:
     return False
 
 
-SOURCE_KEYS = ("referenced_security_group_id", "source_security_group_id", "ingress.security_groups")
+SOURCE_KEYS = (
+    "referenced_security_group_id",
+    "source_security_group_id",
+    "ingress.security_groups",
+)
 
 
 def _names_bastion(graph: Graph, conf: dict[str, Any], source: str) -> bool:
@@ -107,12 +113,15 @@ class WorldIngress(TplCheck):
         rules, groups = _rules(type_, conf, graph)
         problems = []
         for rule in (r for r in rules if r.world):
-            ports_ok = rule.protocol == "tcp" and {rule.from_port, rule.to_port} <= {80, 443} and (
-                rule.from_port == rule.to_port
+            ports_ok = (
+                rule.protocol == "tcp"
+                and {rule.from_port, rule.to_port} <= {80, 443}
+                and (rule.from_port == rule.to_port)
             )
             if not ports_ok:
                 problems.append(
-                    f"{rule.where}: {rule.protocol} {rule.from_port}-{rule.to_port} open to the internet"
+                    f"{rule.where}: {rule.protocol} {rule.from_port}-{rule.to_port} "
+                    "open to the internet"
                 )
             elif not groups or not all(_is_lb_group(graph, g) for g in groups):
                 problems.append(
@@ -147,7 +156,9 @@ class SshSources(TplCheck):
                 )
             others = [s for s in rule.source_groups if not _names_bastion(graph, conf, s)]
             if others and not to_bastion:
-                problems.append(f"{rule.where}: SSH from security groups {others}, not the bastion's")
+                problems.append(
+                    f"{rule.where}: SSH from security groups {others}, not the bastion's"
+                )
             if rule.self_source and not to_bastion:
                 problems.append(f"{rule.where}: SSH from the group itself, not the bastion's")
         return problems
@@ -174,15 +185,21 @@ class GroupSources(TplCheck):
             if rule.all_protocols and rule.cidrs:
                 problems.append(f"{rule.where}: every protocol from CIDRs {rule.cidrs}")
             inside = [c for c in rule.cidrs if is_private_cidr(c) or _names_vpc_cidr(c)]
-            if inside and not (endpoint_group and rule.protocol == "tcp" and rule.from_port == rule.to_port == 443):
+            if inside and not (
+                endpoint_group and rule.protocol == "tcp" and rule.from_port == rule.to_port == 443
+            ):
                 problems.append(
                     f"{rule.where}: ingress from VPC-internal CIDRs {inside}; reference the "
                     "source security group instead"
                 )
-            if rule.covers(6379) and (rule.cidrs or any("api" not in s.lower() for s in rule.source_groups)):
-                problems.append(f"{rule.where}: Redis 6379 open to other than the API security group")
+            if rule.covers(6379) and (
+                rule.cidrs or any("api" not in s.lower() for s in rule.source_groups)
+            ):
+                problems.append(
+                    f"{rule.where}: Redis 6379 open to other than the API security group"
+                )
             for group in groups:
-                if not _is_api_group(group) or rule.covers(22) and not rule.all_protocols:
+                if not _is_api_group(group) or (rule.covers(22) and not rule.all_protocols):
                     continue
                 foreign = [
                     s
@@ -191,7 +208,8 @@ class GroupSources(TplCheck):
                 ]
                 if rule.cidrs or foreign:
                     problems.append(
-                        f"{rule.where}: API ingress from {rule.cidrs + foreign}, not the load balancer"
+                        f"{rule.where}: API ingress from {rule.cidrs + foreign}, "
+                        "not the load balancer"
                     )
         return sorted(set(problems))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tpl_base import TplCheck
-from tpl_graph import Graph, Statement, blocks, first, policy_statements, truthy
+from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_graph import Graph, Statement, blocks, first, policy_statements, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
 
 
 def _denies_plain_http(st: Statement) -> bool:
@@ -70,7 +70,9 @@ class S3DefaultEncryption(TplCheck):
         for legacy in blocks(conf, "server_side_encryption_configuration"):
             algorithms.extend(_algorithms(legacy))
         for bucket in graph.find(conf):
-            for sse in graph.referrers(bucket, "aws_s3_bucket_server_side_encryption_configuration"):
+            for sse in graph.referrers(
+                bucket, "aws_s3_bucket_server_side_encryption_configuration"
+            ):
                 algorithms.extend(_algorithms(sse.config))
         if not algorithms:
             return ["no server-side encryption configuration (aws:kms, or AES256 for log buckets)"]
