@@ -255,6 +255,12 @@ class ReleaseTool:
         wanted = current.colours[live].capacity if capacity is None else capacity
         if wanted < 1:
             raise ReleaseError(f"deploy {version}: capacity must be at least 1, got {wanted}")
+        running = current.colours[idle]
+        if running.capacity > 0 and running.version != version:
+            # A launch template change does not replace running instances: empty the idle
+            # colour first so every instance of the new version starts from the new image.
+            current = replace(current.with_colour(idle, capacity=0), candidate=None)
+            self._apply(current, f"empty {idle} (was {running.version} x{running.capacity})")
         release = replace(
             current.with_colour(idle, version=version, capacity=wanted, weight=0), candidate=idle
         )

@@ -13,7 +13,7 @@ from typing import Any
 from harness.account import Account, open_account, publish_ami, seed
 from harness.bluegreen import ReleaseTool, TerraformPlatform, status_table, try_colour
 from harness.stack import Stack
-from harness.sweep import find_resources, teardown_account
+from harness.sweep import live_resources, teardown_account
 from harness.terraform import terraform_binary
 
 NEW_VERSION = "v2.0.0"
@@ -128,18 +128,13 @@ def _fmt(release: Any) -> str:
 
 
 def _left(account: Account) -> str:
-    left = [r for r in find_resources(account, account.run_id) if not _seeded(r.kind)]
+    left = live_resources(account, account.run_id)
     if left:
         raise RuntimeError(
             f"{len(left)} resources of run {account.run_id} outlived destroy: "
             + ", ".join(r.arn for r in left[:10])
         )
     return "0 resources created by terraform remain"
-
-
-def _seeded(kind: str) -> bool:
-    """Kinds the seeding made (zone, certificates, AMIs): removed by the account teardown."""
-    return kind in ("route53:hostedzone", "acm:certificate", "ec2:image")
 
 
 def _stop(account: Account, keep: bool) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from harness.account import Account, Seed
 from harness.hcl import Config, config_dirs, load_dir
+from harness.stack import Stack
 from harness.terraform import TEMPLATE_DIR, copy_template
 
 
@@ -98,3 +99,13 @@ def seeded(account: Account) -> Seed:
     from harness.account import seed
 
     return seed(account)
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest, account: Account, seeded: Seed) -> Iterator[Stack]:
+    """The run's template copy; what it applied is destroyed at session end (teardown stage)."""
+    from harness.stack import destroy_applied
+
+    created = Stack.create(account, seeded)
+    yield created
+    destroy_applied(created, keep=request.config.getoption("--keep"))

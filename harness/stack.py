@@ -58,6 +58,7 @@ class Stack:
     workdir: Path
     redis_auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     runners: dict[str, Runner] = field(default_factory=dict, repr=False)
+    applied: list[str] = field(default_factory=list)
 
     @classmethod
     def create(cls, account: Account, seed: Seed, into: Path | None = None) -> Stack:
@@ -152,8 +153,17 @@ class Stack:
         return dict(json.loads(path.read_text())["colours"])
 
     def apply(self, name: str) -> None:
-        """Apply one root."""
+        """Apply one root (remembered, so teardown destroys it)."""
+        if name not in self.applied:
+            self.applied.append(name)
         self.runner(name).apply()
+
+    def ensure(self, name: str) -> Stack:
+        """Apply a root once, with the roots it depends on (bootstrap first, then global)."""
+        for needed in APPLY_ORDER[: APPLY_ORDER.index(name) + 1]:
+            if needed in (BOOTSTRAP, "global", name) and needed not in self.applied:
+                self.apply(needed)
+        return self
 
     def plan(self, name: str) -> PlanSummary:
         """Plan one root."""
@@ -179,6 +189,26 @@ def timed(progress: Progress, label: str) -> Callable[[Callable[[], Any]], Any]:
         return result
 
     return run
+
+
+def destroy_applied(stack: Stack, keep: bool = False, progress: Progress = print) -> None:
+    """Destroy what the stack applied, newest first (or say how to, with --keep)."""
+    if keep:
+        progress(
+            f"kept {', '.join(stack.applied)} of run {stack.account.run_id} in {stack.workdir}; "
+            f"destroy with: python -m harness sweep --run-id {stack.account.run_id} "
+            "--older-than 0s"
+        )
+        return
+    errors = []
+    for name in reversed(list(stack.applied)):
+        try:
+            stack.destroy(name)
+            stack.applied.remove(name)
+        except HarnessError as error:
+            errors.append(f"{name}: {error}")
+    if errors:
+        raise HarnessError("destroy failed:\n" + "\n".join(errors))
 
 
 @contextmanager

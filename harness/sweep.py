@@ -185,6 +185,40 @@ def find_resources(account: Account, run_id: str | None = None) -> list[Resource
     return sorted(found.values(), key=lambda r: (ORDER.get(r.kind, 50), r.arn))
 
 
+SEEDED_KINDS = ("route53:hostedzone", "acm:certificate", "ec2:image")
+_GONE_STATES = {
+    "ec2:instance": ("terminated", "shutting-down"),
+    "ec2:natgateway": ("deleted", "deleting"),
+    "kms:key": ("PendingDeletion",),
+}
+
+
+def _state(account: Account, resource: Resource) -> str:
+    """The lifecycle state of kinds that linger after deletion (terminated, pending deletion)."""
+    if resource.kind == "ec2:instance":
+        reservations = _ec2(account, resource).describe_instances(InstanceIds=[resource.id])
+        return str(reservations["Reservations"][0]["Instances"][0]["State"]["Name"])
+    if resource.kind == "ec2:natgateway":
+        gateways = _ec2(account, resource).describe_nat_gateways(NatGatewayIds=[resource.id])
+        return str(gateways["NatGateways"][0]["State"])
+    if resource.kind == "kms:key":
+        key = account.client("kms", region=resource.region).describe_key(KeyId=resource.id)
+        return str(key["KeyMetadata"]["KeyState"])
+    return "present"
+
+
+def live_resources(account: Account, run_id: str, include_seeded: bool = False) -> list[Resource]:
+    """What a run still holds: tagged resources minus terminated/pending-deletion ones."""
+    found = []
+    for resource in find_resources(account, run_id):
+        if not include_seeded and resource.kind in SEEDED_KINDS:
+            continue
+        if _state(account, resource) in _GONE_STATES.get(resource.kind, ()):
+            continue
+        found.append(resource)
+    return found
+
+
 # --- deleters, one per kind; ORDER puts dependants before what they depend on ---
 
 

@@ -81,6 +81,17 @@ def test_deploy_unhealthy_leaves_traffic_and_names_colour() -> None:
     assert all(r.colours["green"].weight == 0 for r in platform.applied)
 
 
+def test_deploy_empties_idle_colour_running_another_version_first() -> None:
+    platform = FakePlatform(blue_live(), broken_versions={"v2.0.0"})
+    t = tool(platform)
+    with pytest.raises(ReleaseError):
+        t.deploy("v2.0.0")
+    platform.applied.clear()
+    t.deploy("v2.0.1")
+    assert [r.colours["green"].capacity for r in platform.applied] == [0, 2]
+    assert platform.release.colours["green"].version == "v2.0.1"
+
+
 def test_deploy_refused_half_way_through_a_release() -> None:
     platform = FakePlatform(blue_live())
     t = tool(platform)
