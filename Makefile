@@ -94,3 +94,45 @@ validate: setup ## terraform fmt -check, init (no backend) and validate of every
 .PHONY: clean
 clean: ## Remove virtualenvs, caches and reports
 	rm -rf $(VENV) $(CHECKOV_VENV) .cache $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .tox
+
+# --- policy ---
+TEST_SUITES += test-policy
+
+.PHONY: policy
+policy: setup ## Print the policy report of the whole template (terraform/ and packer/)
+	$(BIN)/python -m harness policy terraform packer
+
+.PHONY: test-policy
+test-policy: setup ## Policy suite: each catalogue policy fails its bad fixture; the template scans clean
+	$(call run_suite,tests/policy,policy,policy)
+	@$(BIN)/python -m harness policy terraform packer \
+	  --output $(REPORTS)/policy.json --output $(REPORTS)/policy.sarif
+
+# --- account and blue/green ---
+TEST_SUITES += test-integration
+# make bluegreen ACCOUNT=aws HARNESS_AWS_ACCOUNT_ID=123456789012 [RUN_ID=...] [KEEP=1]
+ACCOUNT ?= moto
+RUN_ID ?=
+KEEP ?=
+OLDER_THAN ?= 6h
+RUN_FLAGS = --account=$(ACCOUNT) $(if $(RUN_ID),--run-id=$(RUN_ID))
+
+.PHONY: bluegreen
+bluegreen: setup ## The main job: a whole blue/green release on an ephemeral account (ACCOUNT=moto|aws, RUN_ID=, KEEP=1)
+	$(BIN)/python -m harness bluegreen demo $(RUN_FLAGS) $(if $(KEEP),--keep)
+
+.PHONY: test-integration
+test-integration: setup ## Integration suite: every environment, blue/green and teardown on the ephemeral account
+	$(call run_suite,tests/integration,integration and not aws,integration)
+
+.PHONY: account-up
+account-up: setup ## Start (moto) or open (aws) an account, seed it, print its environment
+	$(BIN)/python -m harness account up $(RUN_FLAGS)
+
+.PHONY: account-down
+account-down: setup ## Delete what RUN_ID tagged and stop its moto server
+	$(BIN)/python -m harness account down --run-id=$(RUN_ID)
+
+.PHONY: sweep
+sweep: setup ## Delete what runs older than OLDER_THAN (default 6h) leaked, found by the harness:run-id tag
+	$(BIN)/python -m harness sweep $(RUN_FLAGS) --older-than=$(OLDER_THAN)
