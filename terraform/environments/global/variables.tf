@@ -4,6 +4,13 @@ variable "certificate_domain" {
   default     = null
 }
 
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect what holds data or traffic (ALB deletion protection, buckets kept when not empty); false only for ephemeral test environments."
+  default     = true
+  nullable    = false
+}
+
 variable "domain" {
   type        = string
   description = "Public Route 53 zone that exists in the account, e.g. example.com."
@@ -13,13 +20,6 @@ variable "domain" {
     condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain))
     error_message = "domain must be a lowercase DNS name such as example.com, without a trailing dot."
   }
-}
-
-variable "deletion_protection" {
-  type        = bool
-  description = "Protect what holds data or traffic (ALB deletion protection, buckets kept when not empty); false only for ephemeral test environments."
-  default     = true
-  nullable    = false
 }
 
 variable "project" {
