@@ -125,3 +125,12 @@ def sarif(result: ScanResult) -> str:
         ],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def markdown_catalogue() -> str:
+    """The catalogue as the README's Markdown table (id, what, why, checks)."""
+    rows = ["| id | what must hold | why | checks |", "| --- | --- | --- | --- |"]
+    for p in CATALOGUE:
+        checks = ", ".join(f"`{c}`" for c in p.checks)
+        rows.append(f"| {p.id} | {p.what} | {p.why} | {checks} |")
+    return "\n".join(rows) + "\n"

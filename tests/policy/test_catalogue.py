@@ -110,3 +110,11 @@ def test_policy_fixture_scan_runs_only_catalogue_checks(fixture_scan: ScanResult
     """No check outside the catalogue reports (the run is restricted with --check)."""
     assert {f.check for f in fixture_scan.findings} <= set(POLICY_OF_CHECK)
     assert checkov_check_ids()
+
+
+def test_catalogue_readme_table_is_current() -> None:
+    """README's policy table is the catalogue's (regenerate with report.markdown_catalogue)."""
+    from harness.policy.report import markdown_catalogue
+
+    readme = (FIXTURES.parents[2] / "README.md").read_text(encoding="utf-8")
+    assert markdown_catalogue() in readme, "README.md policy table is out of date"
