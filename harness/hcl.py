@@ -237,6 +237,20 @@ def load_file(path: Path) -> list[Block]:
     return blocks
 
 
+def load_attributes(path: Path) -> dict[str, Any]:
+    """Top-level attributes of a settings file such as `backend.hcl` or a `.tfvars` file."""
+    try:
+        document = hcl2.loads(path.read_text(encoding="utf-8"), serialization_options=_OPTIONS)
+    except Exception as error:  # lark raises several unrelated types; all mean "not HCL"
+        raise HclError(f"{path}: cannot parse HCL: {str(error).splitlines()[0]}") from error
+    # python-hcl2 returns blocks as lists of dicts; everything else is an attribute.
+    return {k: v for k, v in document.items() if not _is_block_list(v)}
+
+
+def _is_block_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
 def _split_labels(entry: Any, depth: int) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
     """python-hcl2 nests labelled blocks as {label: {label: body}}; flatten to (labels, body)."""
     if depth == 0 or not isinstance(entry, dict):

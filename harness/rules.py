@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from harness.hcl import Block, Config, load_file
+from harness.hcl import Block, Config, load_attributes
 
 AWS_SOURCE = "hashicorp/aws"
 AWS_CONSTRAINT = "~> 5.100"
@@ -101,8 +101,7 @@ def backend_problems(config: Config) -> list[str]:
     locking = dict(settings)
     example = config.path / "backend.hcl.example"
     if example.exists():
-        for block in load_file(example):
-            locking.update(block.body)
+        locking.update(load_attributes(example))
     if not (locking.get("dynamodb_table") or locking.get("use_lockfile") is True):
         problems.append(
             f"{config.path}: s3 backend has no locking (dynamodb_table or "

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import tftest
 
 from harness.errors import TerraformError
+from harness.hcl import config_dirs, load_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = REPO_ROOT / "terraform"
@@ -267,6 +269,53 @@ class Runner:
                 f"terraform {' '.join(args)} failed in {self.root}:\n{result.stderr.strip()}"
             )
         return result
+
+
+def root_dirs(template: Path = TEMPLATE_DIR) -> list[str]:
+    """Terraform roots (environments, bootstrap): every config directory outside modules/."""
+    return [
+        str(d.relative_to(template))
+        for d in config_dirs(template)
+        if d.relative_to(template).parts[0] != "modules"
+    ]
+
+
+def standalone_dirs(template: Path = TEMPLATE_DIR) -> list[str]:
+    """Roots, plus modules that validate on their own (not those with configuration_aliases).
+
+    `terraform validate` cannot check a module that declares `configuration_aliases`
+    without a caller passing the aliased provider; such modules are validated through
+    the roots that call them.
+    """
+    found = root_dirs(template)
+    for directory in config_dirs(template):
+        relative = directory.relative_to(template)
+        if relative.parts[0] != "modules":
+            continue
+        config = load_dir(directory, ("*.tf",))
+        if not any("configuration_aliases" in spec for spec in config.required_providers.values()):
+            found.append(str(relative))
+    return found
+
+
+def validate_all(roots: list[str], workdir: Path, jobs: int = 2) -> dict[str, str | None]:
+    """`init -backend=false` + `validate` of each root concurrently: root -> error or None.
+
+    Validation is dominated by loading the AWS provider schema (about 5 s a root here),
+    so roots run `jobs` at a time.
+    """
+
+    def one(root: str) -> str | None:
+        try:
+            runner = Runner.for_root(root, workdir=workdir)
+            runner.init(backend=False)
+            runner.validate()
+        except TerraformError as error:
+            return str(error)
+        return None
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return dict(zip(roots, pool.map(one, roots), strict=True))
 
 
 def fmt_check(path: Path = TEMPLATE_DIR) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HclError
-from harness.hcl import config_dirs, load_dir
+from harness.hcl import config_dirs, load_attributes, load_dir
 
 pytestmark = pytest.mark.unit
 
@@ -101,3 +101,9 @@ def test_hcl_config_dirs_skip_tool_caches(tmp_path: Path) -> None:
     cached.mkdir(parents=True)
     (cached / "main.tf").write_text("")
     assert config_dirs(tmp_path) == [tmp_path / "env"]
+
+
+def test_hcl_attributes_of_settings_file(tmp_path: Path) -> None:
+    path = tmp_path / "backend.hcl"
+    path.write_text('bucket = "state"\nencrypt = true\nlist = ["a"]\n')
+    assert load_attributes(path) == {"bucket": "state", "encrypt": True, "list": ["a"]}
