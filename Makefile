@@ -136,3 +136,31 @@ account-down: setup ## Delete what RUN_ID tagged and stop its moto server
 .PHONY: sweep
 sweep: setup ## Delete what runs older than OLDER_THAN (default 6h) leaked, found by the harness:run-id tag
 	$(BIN)/python -m harness sweep $(RUN_FLAGS) --older-than=$(OLDER_THAN)
+
+# --- images and the sample app ---
+# The image suite needs root (chroot, mounts, debootstrap): `make test` runs it only as root.
+ifeq ($(IS_ROOT),yes)
+TEST_SUITES += test-image
+endif
+TEST_SUITES += test-app
+IMAGE ?=
+VERSION ?=
+VERSION_FLAG = $(if $(VERSION),--var version=$(VERSION))
+
+.PHONY: image
+image: setup ## Build machine images locally, cached per layer (root; IMAGE=api, default all; VERSION=)
+	$(BIN)/python -m harness image build $(IMAGE) $(VERSION_FLAG)
+
+.PHONY: test-image
+test-image: setup ## Image suite (root): build or reuse the layers, testinfra over chroot; a skipped test fails
+	$(call run_suite,tests/integration/image,image,image)
+	@grep -q 'skipped="0"' $(REPORTS)/image.xml || \
+	  { echo "error: image tests were skipped (reasons above); the suite must run them all" >&2; exit 1; }
+
+.PHONY: test-app
+test-app: setup ## ExUnit tests of the sample API (app/), with the host's Elixir
+	cd app && HEX_OFFLINE=1 MIX_ENV=test mix test
+
+.PHONY: app-release
+app-release: setup ## Build the API release in the elixir image, upload it to s3://<project>-release (VERSION=)
+	$(BIN)/python -m harness image release $(VERSION_FLAG)
