@@ -6,14 +6,13 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from harness.account import Account, Seed
 from harness.hcl import Config, config_dirs, load_dir
 from harness.stack import Stack
-from harness.terraform import TEMPLATE_DIR, copy_template
+from harness.terraform import TEMPLATE_DIR
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,23 +45,11 @@ def run_id(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def template_dir() -> Path:
-    """The template's terraform/ directory."""
-    return TEMPLATE_DIR
-
-
-@pytest.fixture(scope="session")
 def template_configs() -> dict[str, Config]:
     """Every terraform root and module of the template, parsed, keyed by relative path."""
     return {
         str(d.relative_to(TEMPLATE_DIR)): load_dir(d, ("*.tf",)) for d in config_dirs(TEMPLATE_DIR)
     }
-
-
-@pytest.fixture(scope="session")
-def template_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One private copy of terraform/ for the session (runs never dirty the tree)."""
-    yield copy_template(into=tmp_path_factory.mktemp("template"))
 
 
 # --- account --- (the ephemeral account: logic in harness/account.py and harness/sweep.py)

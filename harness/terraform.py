@@ -9,7 +9,7 @@ import socket
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -298,7 +298,12 @@ def standalone_dirs(template: Path = TEMPLATE_DIR) -> list[str]:
     return found
 
 
-def validate_all(roots: list[str], workdir: Path, jobs: int = 2) -> dict[str, str | None]:
+def validate_all(
+    roots: list[str],
+    workdir: Path,
+    jobs: int = 2,
+    progress: Callable[[str, str | None], None] | None = None,
+) -> dict[str, str | None]:
     """`init -backend=false` + `validate` of each root concurrently: root -> error or None.
 
     Validation is dominated by loading the AWS provider schema (about 5 s a root here),
@@ -311,8 +316,12 @@ def validate_all(roots: list[str], workdir: Path, jobs: int = 2) -> dict[str, st
             runner.init(backend=False)
             runner.validate()
         except TerraformError as error:
-            return str(error)
-        return None
+            error_text: str | None = str(error)
+        else:
+            error_text = None
+        if progress is not None:
+            progress(root, error_text)
+        return error_text
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return dict(zip(roots, pool.map(one, roots), strict=True))

@@ -31,8 +31,14 @@ def _validate(args: argparse.Namespace) -> int:
     roots = args.roots or standalone_dirs()
     print(f"validating {len(roots)} roots and modules, {os.cpu_count() or 1} at a time", flush=True)
     started = time.monotonic()
-    results = validate_all(roots, copy_template(), jobs=os.cpu_count() or 1)
-    for root, error in results.items():
-        print(f"ok    {root}" if error is None else f"FAIL  {root}: {error}", flush=True)
+
+    def report(root: str, error: str | None) -> None:
+        elapsed = f"{time.monotonic() - started:5.1f}s"
+        print(
+            f"{elapsed} ok    {root}" if error is None else f"{elapsed} FAIL  {root}: {error}",
+            flush=True,
+        )
+
+    results = validate_all(roots, copy_template(), jobs=os.cpu_count() or 1, progress=report)
     print(f"validated in {time.monotonic() - started:.1f}s", flush=True)
     return 1 if any(results.values()) else 0
