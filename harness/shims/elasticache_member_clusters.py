@@ -13,7 +13,8 @@ def apply() -> None:
     member ids but never creates the clusters (and lists only one member when
     `NumCacheClusters` asks for more without `ReplicasPerNodeGroup`). This lists every
     requested member and creates each cluster with the group's node type, engine, port,
-    subnet group, security groups and encryption settings.
+    subnet group, security groups and encryption settings (the provider reads
+    at-rest encryption back from the members: without it every plan replaces the group).
     """
     from moto.elasticache.models import CacheCluster, ElastiCacheBackend
 
@@ -69,6 +70,8 @@ def apply() -> None:
                 cache_node_ids_to_reboot=None,
             )
             cluster.replication_group_id = group.replication_group_id
+            # The provider reads the group's encryption settings back from its members.
+            cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
             self.cache_clusters[cluster_id] = cluster
         return group
 

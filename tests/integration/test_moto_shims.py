@@ -26,6 +26,7 @@ def check_elasticache_member_clusters(account: Account) -> None:
         Engine="redis",
         NumCacheClusters=2,
         TransitEncryptionEnabled=True,
+        AtRestEncryptionEnabled=True,
         AuthToken="a-long-enough-auth-token-for-redis",  # pragma: allowlist secret
     )
     members = elasticache.describe_replication_groups(ReplicationGroupId=group)[
@@ -38,6 +39,7 @@ def check_elasticache_member_clusters(account: Account) -> None:
         except ClientError as error:
             raise AssertionError(f"member cluster {member}: {error}") from error
         assert cluster["ReplicationGroupId"] == group
+        assert cluster["AtRestEncryptionEnabled"] is True, member
 
 
 def check_elasticache_delete(account: Account) -> None:
