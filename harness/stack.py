@@ -63,6 +63,8 @@ class Stack:
     @classmethod
     def create(cls, account: Account, seed: Seed, into: Path | None = None) -> Stack:
         """A fresh template copy for the run (runs never dirty the tree)."""
+        if into is not None:
+            into.mkdir(parents=True, exist_ok=True)
         return cls(account=account, seed=seed, workdir=copy_template(into=into))
 
     def save(self, path: Path, moto_pid: int | None = None) -> Path:
