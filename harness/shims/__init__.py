@@ -16,6 +16,8 @@ SHIM_MODULES: tuple[str, ...] = (
     "target_health_from_ami_tag",
     "s3_policy_conditions",
     "ec2_subnet_ipv6_associations",
+    "ec2_launch_template_tags",
+    "ec2_rule_descriptions",
 )
 
 

@@ -71,7 +71,7 @@ def apply() -> None:
             )
             cluster.replication_group_id = group.replication_group_id
             # The provider reads the group's encryption settings back from its members.
-            cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+            cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled  # type: ignore[attr-defined]
             self.cache_clusters[cluster_id] = cluster
         return group
 

@@ -122,7 +122,47 @@ def check_ec2_subnet_ipv6_associations(account: Account) -> None:
     assert state == "associated", state
 
 
+def check_ec2_launch_template_tags(account: Account) -> None:
+    """Tags of the launch template itself do not show up in its launch data."""
+    ec2 = account.client("ec2")
+    name = f"{account.project}-lt-tags"
+    ec2.create_launch_template(
+        LaunchTemplateName=name,
+        LaunchTemplateData={"InstanceType": "t3.small"},
+        TagSpecifications=[
+            {"ResourceType": "launch-template", "Tags": [{"Key": "a", "Value": "b"}]}
+        ],
+    )
+    data = ec2.describe_launch_template_versions(LaunchTemplateName=name)["LaunchTemplateVersions"][
+        0
+    ]["LaunchTemplateData"]
+    assert "TagSpecifications" not in data, data["TagSpecifications"]
+
+
+def check_ec2_rule_descriptions(account: Account) -> None:
+    """A rule from another security group reads back with its description."""
+    ec2 = account.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.6.0.0/16")["Vpc"]["VpcId"]
+    api = ec2.create_security_group(GroupName="api", Description="api", VpcId=vpc)["GroupId"]
+    alb = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]
+    rule = ec2.authorize_security_group_ingress(
+        GroupId=api,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 4001,
+                "ToPort": 4001,
+                "UserIdGroupPairs": [{"GroupId": alb, "Description": "from the ALB"}],
+            }
+        ],
+    )["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    read = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule])["SecurityGroupRules"]
+    assert read[0].get("Description") == "from the ALB", read
+
+
 CHECKS: dict[str, Callable[[Account], None]] = {
+    "ec2_rule_descriptions": check_ec2_rule_descriptions,
+    "ec2_launch_template_tags": check_ec2_launch_template_tags,
     "ec2_subnet_ipv6_associations": check_ec2_subnet_ipv6_associations,
     "s3_policy_conditions": check_s3_policy_conditions,
     "elasticache_member_clusters": check_elasticache_member_clusters,

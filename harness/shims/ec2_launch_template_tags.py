@@ -1,0 +1,41 @@
+"""Shim: a launch template's own tags stay out of its launch data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def apply() -> None:
+    """moto copies a launch template's own tags into its launch data, so every plan updates it.
+
+    CreateLaunchTemplate's TagSpecifications (resource type `launch-template`) tag the
+    template itself; moto also appends them to LaunchTemplateData.TagSpecifications, so
+    the AWS provider reads back a `tag_specifications` block nobody wrote and plans a new
+    template version (and an autoscaling group update) on every run. This drops the
+    `launch-template` entries from the version's launch data, as AWS does.
+    """
+    from moto.ec2.models.launch_templates import LaunchTemplateVersion
+
+    if getattr(LaunchTemplateVersion.__init__, "_harness_shim", False):
+        return
+    original = LaunchTemplateVersion.__init__
+
+    def __init__(
+        self: LaunchTemplateVersion,
+        template: Any,
+        number: int,
+        data: dict[str, Any],
+        description: str,
+    ) -> None:
+        specs = data.get("TagSpecifications")
+        if specs:
+            kept = [s for s in specs if s.get("ResourceType") != "launch-template"]
+            data = (
+                {**data, "TagSpecifications": kept}
+                if kept
+                else {k: v for k, v in data.items() if k != "TagSpecifications"}
+            )
+        original(self, template, number, data, description)
+
+    __init__._harness_shim = True  # type: ignore[attr-defined]
+    LaunchTemplateVersion.__init__ = __init__  # type: ignore[method-assign]
