@@ -166,3 +166,22 @@ def test_keysync_accepts_only_plain_public_keys(
 )
 def test_keysync_accepts_only_valid_user_names(keysync: ModuleType, user: str, valid: bool) -> None:
     assert bool(keysync.USER_RE.match(user)) is valid
+
+
+def test_api_unit_template_parses_as_the_image_test_starts_it() -> None:
+    from jinja2 import Template
+
+    from harness.image import parse_unit
+
+    text = (ANSIBLE_DIR / "roles/api/templates/api.service.j2").read_text(encoding="utf-8")
+    rendered = Template(text).render(
+        ansible_managed="test", api_name="hello_world", api_version="1.0.0",
+        api_environment="staging", api_user="my-product", api_config_dir="/etc/hello_world",
+        api_install_root="/opt/hello_world", api_nofile_limit=65536,
+    )  # fmt: skip
+    unit = parse_unit("hello_world.service", rendered)
+    assert (unit.user, unit.group) == ("my-product", "my-product")
+    assert unit.exec_start == "/opt/hello_world/current/bin/hello_world start"
+    assert ("/etc/hello_world/instance.env", True) in unit.environment_files
+    assert ("/etc/hello_world/secrets.env", False) in unit.environment_files
+    assert unit.environment["RELEASE_DISTRIBUTION"] == "none"

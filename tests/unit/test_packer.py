@@ -12,7 +12,16 @@ import hcl2
 import pytest
 
 from harness.hcl import Block, Config, load_dir
-from harness.image import ANSIBLE_DIR, PACKER_DIR, lineage, load_spec
+from harness.image import (
+    ANSIBLE_DIR,
+    PACKER_DIR,
+    ImageError,
+    _render,
+    debian_mirror,
+    lineage,
+    load_spec,
+    missing_prerequisites,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -166,3 +175,43 @@ def test_packer_validate() -> None:
         ["packer", "validate", "."], cwd=PACKER_DIR, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the local builder reads the template, it does not repeat it ---
+
+
+def test_image_spec_resolves_template_variables() -> None:
+    spec = load_spec("common", overrides={"project": "acme", "environment": "production"})
+    assert spec.extra_vars["common_keysync_bucket"] == "acme-keys"
+    assert spec.extra_vars["common_keysync_prefix"] == "production"
+    assert "${" not in " ".join(spec.extra_args)
+
+
+def test_image_spec_refuses_unknown_override() -> None:
+    with pytest.raises(ImageError, match="no variable 'nope'"):
+        load_spec("common", overrides={"nope": "x"})
+
+
+def test_image_render_refuses_what_it_cannot_resolve() -> None:
+    with pytest.raises(ImageError, match=r"packer/x.pkr.hcl:3: cannot resolve \$\{local.y\}"):
+        _render("a-${local.y}", {}, PACKER_DIR, "packer/x.pkr.hcl:3")
+
+
+def test_image_debian_mirror_read_from_host_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HARNESS_DEBIAN_MIRROR", raising=False)
+    (tmp_path / "sources.list.d").mkdir()
+    (tmp_path / "sources.list.d/debian.sources").write_text(
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n\n"
+        "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n"
+    )
+    assert debian_mirror(tmp_path) == (
+        "http://mirror.example/debian",
+        "http://mirror.example/debian-security",
+    )
+
+
+def test_image_missing_prerequisites_names_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    assert "needs root" in (missing_prerequisites() or "")
