@@ -9,6 +9,7 @@ packer/*.pkr.hcl; nothing here repeats them.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -41,6 +42,7 @@ RECIPE = "3"
 CACHE_ENV = "HARNESS_IMAGE_CACHE"
 MIRROR_ENV = "HARNESS_DEBIAN_MIRROR"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
+DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 
 _VAR_REF = re.compile(r"\$\{var\.([A-Za-z0-9_]+)\}")
 _ANY_REF = re.compile(r"\$\{[^}]*\}")
@@ -358,6 +360,7 @@ def base_layer(cache: Path | None = None, progress: Progress = _stderr) -> Layer
                 "debootstrap",
                 "--variant=minbase",
                 f"--include={','.join(BASE_PACKAGES)}",
+                *([f"--keyring={DEBIAN_KEYRING}"] if DEBIAN_KEYRING.exists() else []),
                 SUITE,
                 str(tmp / "rootfs"),
                 mirror,
@@ -714,6 +717,33 @@ def build_images(
     if reason := missing_prerequisites():
         raise ImageError(reason)
     cache = cache or cache_root()
+    with cache_lock(cache, progress):
+        return _build_images(names, account, overrides, cache, progress)
+
+
+@contextlib.contextmanager
+def cache_lock(cache: Path, progress: Progress = _stderr) -> Iterator[None]:
+    """One builder at a time per cache (parallel test workers wait, then reuse the layers)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress(f"waiting for another build using {cache}")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_images(
+    names: Sequence[str],
+    account: AccountFactory,
+    overrides: Mapping[str, str] | None,
+    cache: Path,
+    progress: Progress,
+) -> dict[str, Layer]:
     order: list[str] = []
     for name in names:
         order += [n for n in lineage(name) if n not in order]
