@@ -1,4 +1,4 @@
-"""Shim: a launch template's own tags stay out of its launch data."""
+"""Shim: launch template versions hold what AWS holds (no template tags, decoded user data)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,13 @@ def apply() -> None:
     the AWS provider reads back a `tag_specifications` block nobody wrote and plans a new
     template version (and an autoscaling group update) on every run. This drops the
     `launch-template` entries from the version's launch data, as AWS does.
+
+    Also: CreateLaunchTemplateVersion stores UserData as the raw string, and the
+    autoscaling group launching from that version fails an assertion (HTTP 500), so every
+    apply that changes a launch template hangs; the user data is parsed as on create.
     """
     from moto.ec2.models.launch_templates import LaunchTemplateVersion
+    from moto.ec2.utils import parse_user_data
 
     if getattr(LaunchTemplateVersion.__init__, "_harness_shim", False):
         return
@@ -35,6 +40,8 @@ def apply() -> None:
                 if kept
                 else {k: v for k, v in data.items() if k != "TagSpecifications"}
             )
+        if isinstance(data.get("UserData"), str):
+            data = {**data, "UserData": parse_user_data(data["UserData"])}
         original(self, template, number, data, description)
 
     __init__._harness_shim = True  # type: ignore[attr-defined]

@@ -137,6 +137,20 @@ def check_ec2_launch_template_tags(account: Account) -> None:
         0
     ]["LaunchTemplateData"]
     assert "TagSpecifications" not in data, data["TagSpecifications"]
+    ec2.create_launch_template_version(
+        LaunchTemplateName=name,
+        LaunchTemplateData={"InstanceType": "t3.micro", "UserData": "ZWNobyBoaQ=="},
+    )
+    ec2.modify_launch_template(LaunchTemplateName=name, DefaultVersion="2")
+    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.1.0/24")["Subnet"]["SubnetId"]
+    account.client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": name, "Version": "2"},
+        MinSize=1,
+        MaxSize=1,
+        VPCZoneIdentifier=subnet,
+    )
 
 
 def check_ec2_rule_descriptions(account: Account) -> None:
