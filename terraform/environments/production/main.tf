@@ -60,6 +60,7 @@ module "bastion" {
 module "api" {
   source = "../../modules/api"
 
+  app_name                  = var.app_name
   project                   = var.project
   environment               = "production"
   vpc_id                    = module.network.vpc_id
@@ -90,6 +91,7 @@ module "api" {
 module "deploy_blue" {
   source = "../../modules/deploy"
 
+  app_name              = var.app_name
   project               = var.project
   environment           = "production"
   colour                = "blue"
@@ -106,6 +108,7 @@ module "deploy_blue" {
 module "deploy_green" {
   source = "../../modules/deploy"
 
+  app_name              = var.app_name
   project               = var.project
   environment           = "production"
   colour                = "green"

@@ -60,6 +60,7 @@ module "bastion" {
 module "api" {
   source = "../../modules/api"
 
+  app_name                  = var.app_name
   project                   = var.project
   environment               = "staging"
   vpc_id                    = module.network.vpc_id
@@ -89,6 +90,7 @@ module "api" {
 module "deploy" {
   source = "../../modules/deploy"
 
+  app_name              = var.app_name
   project               = var.project
   environment           = "staging"
   colour                = "blue"

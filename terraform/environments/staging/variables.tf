@@ -36,6 +36,13 @@ variable "api_version" {
   nullable    = false
 }
 
+variable "app_name" {
+  type        = string
+  description = "Name of the release (the OTP application), as the Packer api image installs it."
+  default     = "hello_world"
+  nullable    = false
+}
+
 variable "availability_zones" {
   type        = list(string)
   description = "AZs to use; empty takes the first two of the region."

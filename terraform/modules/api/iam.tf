@@ -1,13 +1,15 @@
-# The API's instance role: read its release and its environment's
-# configuration and secrets, use the picture bucket, decrypt with the release
-# key through S3. Only S3 and KMS are granted, both reachable through VPC
-# endpoints (CRED-02); the credential guard comes from ../instance-role.
+# The API's instance role: read its release (<app_name>/) and its
+# environment's configuration and secrets (<environment>/<app_name>/), use
+# the picture bucket, decrypt with the release key through S3. Only S3 and
+# KMS are granted, both reachable through VPC endpoints (CRED-02); the
+# credential guard comes from ../instance-role.
 
 locals {
   release_bucket_arn       = "${local.s3_arn}${var.release_bucket_name}"
   configuration_bucket_arn = "${local.s3_arn}${var.configuration_bucket_name}"
   keys_bucket_arn          = "${local.s3_arn}${var.keys_bucket_name}"
-  configuration_prefix     = "${var.environment}/api"
+  release_prefix           = var.app_name
+  configuration_prefix     = "${var.environment}/${var.app_name}"
 }
 
 data "aws_iam_policy_document" "api" {
@@ -15,7 +17,7 @@ data "aws_iam_policy_document" "api" {
     sid     = "ReadRelease"
     actions = ["s3:GetObject"]
     resources = [
-      "${local.release_bucket_arn}/${var.release_prefix}/*",
+      "${local.release_bucket_arn}/${local.release_prefix}/*",
     ]
   }
 
@@ -43,7 +45,7 @@ data "aws_iam_policy_document" "api" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["${var.release_prefix}/", "${var.release_prefix}/*"]
+      values   = ["${local.release_prefix}/", "${local.release_prefix}/*"]
     }
   }
 

@@ -10,6 +10,18 @@ variable "api_port" {
   }
 }
 
+variable "app_name" {
+  type        = string
+  description = "Name of the release (the OTP application): its prefix in the release bucket and under <environment>/ in the configuration bucket."
+  default     = "hello_world"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.app_name))
+    error_message = "app_name must be a lowercase OTP application name: a letter, then letters, digits or underscores."
+  }
+}
+
 variable "bastion_security_group_id" {
   type        = string
   description = "Security group of the bastion, the only source of SSH to the API instances."
@@ -47,7 +59,7 @@ variable "colours" {
 
 variable "configuration_bucket_name" {
   type        = string
-  description = "Bucket with configuration and secrets; the API reads <environment>/api/ in it."
+  description = "Bucket with configuration and secrets; the API reads <environment>/<app_name>/ in it."
   nullable    = false
 }
 
@@ -256,12 +268,6 @@ variable "release_bucket_name" {
   nullable    = false
 }
 
-variable "release_prefix" {
-  type        = string
-  description = "Prefix of the release bucket the API instances may read (no slashes at the ends)."
-  default     = "api"
-  nullable    = false
-}
 
 variable "ssl_policy" {
   type        = string

@@ -42,6 +42,17 @@ resource "aws_launch_template" "this" {
   instance_type          = var.instance_type
   update_default_version = true
 
+  # The image's service reads instance.env (optional) after cloud-final:
+  # GET /version reports the colour.
+  user_data = base64encode(<<-EOT
+    #!/bin/sh
+    set -eu
+    install -d -m 0755 /etc/${var.app_name}
+    printf 'API_COLOUR=%s\nAPI_VERSION=%s\n' '${var.colour}' '${var.version_tag}' > /etc/${var.app_name}/instance.env
+    chmod 0644 /etc/${var.app_name}/instance.env
+  EOT
+  )
+
   iam_instance_profile {
     name = var.instance_profile_name
   }

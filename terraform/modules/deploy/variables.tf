@@ -1,3 +1,15 @@
+variable "app_name" {
+  type        = string
+  description = "Name of the release; user data writes /etc/<app_name>/instance.env (API_COLOUR) for the service."
+  default     = "hello_world"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.app_name))
+    error_message = "app_name must be a lowercase OTP application name: a letter, then letters, digits or underscores."
+  }
+}
+
 variable "colour" {
   type        = string
   description = "Colour this group serves: blue or green."
