@@ -18,6 +18,7 @@ SHIM_MODULES: tuple[str, ...] = (
     "ec2_subnet_ipv6_associations",
     "ec2_launch_template_tags",
     "ec2_rule_descriptions",
+    "route53_private_zone",
 )
 
 

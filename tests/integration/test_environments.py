@@ -54,8 +54,6 @@ MOTO_UNSHIMMED_DRIFT = {
     # moto echoes ForwardedValues next to a cache policy, drops OriginAccessControlId from
     # origins and reports CloudFrontDefaultCertificate=true beside an ACM certificate.
     "aws_cloudfront_distribution",
-    # moto's GetHostedZone omits the VPCs of a private zone.
-    "aws_route53_zone",
 }
 
 

@@ -174,7 +174,22 @@ def check_ec2_rule_descriptions(account: Account) -> None:
     assert read[0].get("Description") == "from the ALB", read
 
 
+def check_route53_private_zone(account: Account) -> None:
+    """A zone created with a VPC (as the provider does) is private and lists that VPC."""
+    ec2, route53 = account.client("ec2"), account.client("route53")
+    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    zone = route53.create_hosted_zone(
+        Name=f"internal.{account.project}.example.com",
+        CallerReference=f"{account.project}-private",
+        VPC={"VPCRegion": account.region, "VPCId": vpc},
+    )["HostedZone"]["Id"]
+    read = route53.get_hosted_zone(Id=zone)
+    assert read["HostedZone"]["Config"]["PrivateZone"] is True, read["HostedZone"]
+    assert [v["VPCId"] for v in read.get("VPCs", [])] == [vpc], read.get("VPCs")
+
+
 CHECKS: dict[str, Callable[[Account], None]] = {
+    "route53_private_zone": check_route53_private_zone,
     "ec2_rule_descriptions": check_ec2_rule_descriptions,
     "ec2_launch_template_tags": check_ec2_launch_template_tags,
     "ec2_subnet_ipv6_associations": check_ec2_subnet_ipv6_associations,
