@@ -15,6 +15,12 @@ TF_PLUGIN_MIRROR ?= $(firstword $(wildcard $(HOME)/.terraform.d/plugins \
   $(HOME)/.local/share/terraform/plugins /usr/local/share/terraform/plugins \
   /usr/share/terraform/plugins /opt/tf-plugins))
 export TF_PLUGIN_MIRROR
+# terraform warns on every call when TF_CLI_CONFIG_FILE names a file that does not exist.
+ifneq ($(TF_CLI_CONFIG_FILE),)
+ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
+unexport TF_CLI_CONFIG_FILE
+endif
+endif
 PY_PATHS := harness tests conftest.py
 IS_ROOT := $(shell [ "$$(id -u)" -eq 0 ] && echo yes)
 

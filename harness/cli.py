@@ -11,7 +11,13 @@ from harness.errors import HarnessError
 
 # Each command group lives in harness/commands/<name>.py and exposes register(subparsers).
 COMMANDS: tuple[str, ...] = (
-    "terraform", "report", "policy", "image", "account", "bluegreen", "sweep",
+    "terraform",
+    "report",
+    "policy",
+    "image",
+    "account",
+    "bluegreen",
+    "sweep",
 )
 
 
