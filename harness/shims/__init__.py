@@ -19,6 +19,7 @@ SHIM_MODULES: tuple[str, ...] = (
     "ec2_launch_template_tags",
     "ec2_rule_descriptions",
     "route53_private_zone",
+    "cloudfront_distribution_config",
 )
 
 

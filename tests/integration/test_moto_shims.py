@@ -188,7 +188,54 @@ def check_route53_private_zone(account: Account) -> None:
     assert [v["VPCId"] for v in read.get("VPCs", [])] == [vpc], read.get("VPCs")
 
 
+def check_cloudfront_distribution_config(account: Account) -> None:
+    """A distribution with a cache policy, an OAC and an ACM certificate reads back as set."""
+    cloudfront = account.client("cloudfront", region="us-east-1")
+    oac = cloudfront.create_origin_access_control(
+        OriginAccessControlConfig={
+            "Name": f"{account.project}-oac",
+            "SigningProtocol": "sigv4",
+            "SigningBehavior": "always",
+            "OriginAccessControlOriginType": "s3",
+        }
+    )["OriginAccessControl"]["Id"]
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    created = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": f"{account.project}-cf",
+            "Comment": "shim check",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "s3",
+                        "DomainName": "bucket.s3.eu-west-1.amazonaws.com",
+                        "OriginAccessControlId": oac,
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+            "ViewerCertificate": {
+                "ACMCertificateArn": certificate,
+                "SSLSupportMethod": "sni-only",
+                "MinimumProtocolVersion": "TLSv1.2_2021",
+            },
+        }
+    )["Distribution"]["Id"]
+    config = cloudfront.get_distribution_config(Id=created)["DistributionConfig"]
+    assert "ForwardedValues" not in config["DefaultCacheBehavior"], config["DefaultCacheBehavior"]
+    assert config["Origins"]["Items"][0].get("OriginAccessControlId") == oac
+    assert config["ViewerCertificate"].get("CloudFrontDefaultCertificate") is False
+
+
 CHECKS: dict[str, Callable[[Account], None]] = {
+    "cloudfront_distribution_config": check_cloudfront_distribution_config,
     "route53_private_zone": check_route53_private_zone,
     "ec2_rule_descriptions": check_ec2_rule_descriptions,
     "ec2_launch_template_tags": check_ec2_launch_template_tags,
