@@ -1,4 +1,4 @@
-"""Shim: deleting an ElastiCache replication group completes."""
+"""Shim: deleting ElastiCache replication groups, clusters and subnet groups completes."""
 
 from __future__ import annotations
 
@@ -11,8 +11,13 @@ def apply() -> None:
     AWS removes the group and its member clusters once deletion finishes, and the AWS
     provider waits until the group is gone; moto only flips the status. This removes the
     group and its member clusters on delete, and removes a deleted cache cluster likewise.
+    moto also lacks DeleteCacheSubnetGroup (HTTP 500, destroy retries until it times
+    out); this implements it.
     """
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound
     from moto.elasticache.models import ElastiCacheBackend
+    from moto.elasticache.responses import ElastiCacheResponse
 
     if getattr(ElastiCacheBackend.delete_replication_group, "_harness_shim", False):
         return
@@ -38,6 +43,20 @@ def apply() -> None:
         self.tagging_service.delete_all_tags_for_resource(cluster.arn)
         return cluster
 
+    def delete_cache_subnet_group(self: ElastiCacheBackend, name: str) -> None:
+        if name not in self.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        group = self.cache_subnet_groups.pop(name)
+        self.tagging_service.delete_all_tags_for_resource(group.arn)
+
+    def delete_cache_subnet_group_response(self: ElastiCacheResponse) -> ActionResult:
+        self.elasticache_backend.delete_cache_subnet_group(  # type: ignore[attr-defined]
+            self._get_param("CacheSubnetGroupName")
+        )
+        return EmptyResult()
+
+    ElastiCacheBackend.delete_cache_subnet_group = delete_cache_subnet_group  # type: ignore[attr-defined]
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group_response  # type: ignore[attr-defined]
     delete_replication_group._harness_shim = True  # type: ignore[attr-defined]
     ElastiCacheBackend.delete_replication_group = delete_replication_group  # type: ignore[method-assign]
     ElastiCacheBackend.delete_cache_cluster = delete_cache_cluster  # type: ignore[method-assign]

@@ -58,6 +58,19 @@ def check_elasticache_delete(account: Account) -> None:
         for g in elasticache.describe_replication_groups()["ReplicationGroups"]
     ]
     assert group not in left, f"replication group {group} still listed after delete"
+    ec2 = account.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.3.1.0/24")["Subnet"]["SubnetId"]
+    name = f"{account.project}-subnets"
+    elasticache.create_cache_subnet_group(
+        CacheSubnetGroupName=name, CacheSubnetGroupDescription="check", SubnetIds=[subnet]
+    )
+    elasticache.delete_cache_subnet_group(CacheSubnetGroupName=name)
+    names = [
+        g["CacheSubnetGroupName"]
+        for g in elasticache.describe_cache_subnet_groups()["CacheSubnetGroups"]
+    ]
+    assert name not in names, names
 
 
 def check_target_health_from_ami_tag(account: Account) -> None:
