@@ -20,6 +20,7 @@ SHIM_MODULES: tuple[str, ...] = (
     "ec2_rule_descriptions",
     "route53_private_zone",
     "cloudfront_distribution_config",
+    "autoscaling_scale_in",
 )
 
 

@@ -113,6 +113,6 @@ def test_validate_status_reports_both_colours(tool: ReleaseTool) -> None:
     """Status: green live at v2.0.0 with 2 healthy, blue retired; table and JSON."""
     rows = {r.colour: r for r in tool.status()}
     assert (rows["green"].live, rows["green"].version, rows["green"].healthy) == (True, "v2.0.0", 2)
-    assert (rows["blue"].capacity, rows["blue"].weight) == (0, 0)
+    assert (rows["blue"].capacity, rows["blue"].weight, rows["blue"].healthy) == (0, 0, 0)
     assert "green" in status_table(list(rows.values()))
     assert '"live": true' in status_json(list(rows.values()))

@@ -247,7 +247,41 @@ def check_cloudfront_distribution_config(account: Account) -> None:
     assert config["ViewerCertificate"].get("CloudFrontDefaultCertificate") is False
 
 
+def check_autoscaling_scale_in(account: Account) -> None:
+    """A group scaled to 0 leaves no healthy target in its target group."""
+    ec2, elbv2 = account.client("ec2"), account.client("elbv2")
+    autoscaling = account.client("autoscaling")
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.2.1.0/24")["Subnet"]["SubnetId"]
+    name = f"{account.project}-scale-in"
+    image = publish_ami(account, "api", "check", "scale-in")
+    ec2.create_launch_template(
+        LaunchTemplateName=name, LaunchTemplateData={"ImageId": image, "InstanceType": "t3.small"}
+    )
+    group = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=4001, VpcId=vpc)[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": name},
+        MinSize=2,
+        MaxSize=2,
+        DesiredCapacity=2,
+        VPCZoneIdentifier=subnet,
+        TargetGroupARNs=[group],
+    )
+    autoscaling.update_auto_scaling_group(
+        AutoScalingGroupName=name, MinSize=0, MaxSize=0, DesiredCapacity=0
+    )
+    states = [
+        d["TargetHealth"]["State"]
+        for d in elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+    ]
+    assert "healthy" not in states, states
+
+
 CHECKS: dict[str, Callable[[Account], None]] = {
+    "autoscaling_scale_in": check_autoscaling_scale_in,
     "cloudfront_distribution_config": check_cloudfront_distribution_config,
     "route53_private_zone": check_route53_private_zone,
     "ec2_rule_descriptions": check_ec2_rule_descriptions,
