@@ -48,5 +48,10 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"{verb:8} {resource.kind:32} {resource.arn} (run {resource.run_id})")
     for arn, why in report.failed.items():
         print(f"FAILED   {arn}: {why}")
-    print(f"{len(report.deleted)} deleted, {len(report.kept)} kept, {len(report.failed)} failed")
+    done = (
+        f"{len(report.selected)} would be deleted"
+        if args.dry_run
+        else (f"{len(report.deleted)} deleted")
+    )
+    print(f"{done}, {len(report.kept)} kept, {len(report.failed)} failed")
     return 0 if report.ok else 1
