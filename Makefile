@@ -9,11 +9,9 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 REPORTS := reports
 PYTEST_ARGS ?=
-# An offline provider mirror (filesystem_mirror layout). Defaults to the first of terraform's
-# usual mirror locations that exists; empty means terraform downloads providers as usual.
-TF_PLUGIN_MIRROR ?= $(firstword $(wildcard $(HOME)/.terraform.d/plugins \
-  $(HOME)/.local/share/terraform/plugins /usr/local/share/terraform/plugins \
-  /usr/share/terraform/plugins /opt/tf-plugins))
+# An offline provider mirror (filesystem_mirror layout); empty: the harness looks in
+# terraform's usual mirror directories, else terraform downloads providers as usual.
+TF_PLUGIN_MIRROR ?=
 export TF_PLUGIN_MIRROR
 # terraform warns on every call when TF_CLI_CONFIG_FILE names a file that does not exist.
 ifneq ($(TF_CLI_CONFIG_FILE),)

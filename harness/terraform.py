@@ -44,15 +44,26 @@ def cache_root() -> Path:
     return root
 
 
+# Terraform's implied local mirror directories (Linux), then a system-wide one; the first
+# that exists is used when TF_PLUGIN_MIRROR is unset.
+MIRROR_CANDIDATES = (
+    Path.home() / ".terraform.d" / "plugins",
+    Path.home() / ".local" / "share" / "terraform" / "plugins",
+    Path("/usr/local/share/terraform/plugins"),
+    Path("/usr/share/terraform/plugins"),
+    Path("/opt/tf-plugins"),
+)
+
+
 def plugin_mirror() -> Path | None:
-    """The offline provider mirror from TF_PLUGIN_MIRROR, if one is configured."""
+    """The offline provider mirror: TF_PLUGIN_MIRROR, else the first usual location present."""
     mirror = os.environ.get("TF_PLUGIN_MIRROR")
-    if not mirror:
-        return None
-    path = Path(mirror)
-    if not path.is_dir():
-        raise TerraformError(f"TF_PLUGIN_MIRROR={mirror}: not a directory")
-    return path
+    if mirror:
+        path = Path(mirror)
+        if not path.is_dir():
+            raise TerraformError(f"TF_PLUGIN_MIRROR={mirror}: not a directory")
+        return path
+    return next((c for c in MIRROR_CANDIDATES if (c / "registry.terraform.io").is_dir()), None)
 
 
 def provider_reachable(host: str = "registry.terraform.io") -> bool:

@@ -94,6 +94,15 @@ def test_missing_mirror_directory_is_named(monkeypatch: pytest.MonkeyPatch) -> N
         terraform.plugin_mirror()
 
 
+def test_mirror_found_in_usual_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "second" / "registry.terraform.io").mkdir(parents=True)
+    monkeypatch.delenv("TF_PLUGIN_MIRROR", raising=False)
+    monkeypatch.setattr(terraform, "MIRROR_CANDIDATES", (tmp_path / "first", tmp_path / "second"))
+    assert terraform.plugin_mirror() == tmp_path / "second"
+    monkeypatch.setattr(terraform, "MIRROR_CANDIDATES", (tmp_path / "first",))
+    assert terraform.plugin_mirror() is None
+
+
 def test_missing_binary_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TERRAFORM", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
@@ -123,8 +132,9 @@ def _validate_skip_reason() -> str | None:
         return "terraform binary not on PATH"
     if terraform.plugin_mirror() is None and not terraform.provider_reachable():
         return (
-            "no TF_PLUGIN_MIRROR set and registry.terraform.io unreachable: "
-            "set TF_PLUGIN_MIRROR to a provider mirror holding hashicorp/aws 5.100"
+            "no provider mirror (TF_PLUGIN_MIRROR or terraform's usual plugin directories) and "
+            "registry.terraform.io unreachable: set TF_PLUGIN_MIRROR to a mirror holding "
+            "hashicorp/aws 5.100"
         )
     return None
 
