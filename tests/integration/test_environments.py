@@ -32,6 +32,7 @@ INVENTORY: dict[str, dict[str, int]] = {
         "aws_elasticache_replication_group": 1,
         "aws_cloudfront_distribution": 1,
         "aws_flow_log": 1,
+        "aws_vpc_endpoint": 3,  # s3 gateway + autoscaling, kms interface
     },
     "production": {
         "aws_autoscaling_group": 3,  # blue, green, bastion
@@ -43,6 +44,7 @@ INVENTORY: dict[str, dict[str, int]] = {
         "aws_elasticache_replication_group": 1,
         "aws_cloudfront_distribution": 1,
         "aws_flow_log": 1,
+        "aws_vpc_endpoint": 3,
     },
 }
 

@@ -1,5 +1,7 @@
 # On-demand bastion: an autoscaling group of at most one instance, at zero
-# unless someone needs a shell (set desired_capacity = 1, apply, then back to 0).
+# unless someone needs a shell (set desired_capacity = 1 and apply). Once idle
+# the bastion leaves its group with the desired capacity decremented, so the
+# group drops back to 0 by itself (see README: the drift this leaves).
 # It is the only instance with a public IPv4 address, asked for on its own
 # network interface in a public subnet; SSH reaches it only from admin_cidrs.
 
@@ -29,7 +31,14 @@ data "aws_ami" "this" {
 locals {
   name            = "${var.project}-${var.environment}-bastion"
   keys_bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.keys_bucket_name}"
-  instance_tags   = merge(data.aws_default_tags.current.tags, { Name = local.name, component = "bastion" })
+  # Built from the name, not read from the group: the role must exist before
+  # the launch template, the launch template before the group.
+  autoscaling_group_arn = join(":", [
+    "arn", data.aws_partition.current.partition, "autoscaling", data.aws_region.current.name,
+    data.aws_caller_identity.current.account_id, "autoScalingGroup", "*",
+    "autoScalingGroupName/${local.name}",
+  ])
+  instance_tags = merge(data.aws_default_tags.current.tags, { Name = local.name, component = "bastion" })
 }
 
 resource "aws_security_group" "this" {
@@ -99,6 +108,21 @@ data "aws_iam_policy_document" "this" {
       variable = "kms:ViaService"
       values   = ["s3.${data.aws_region.current.name}.amazonaws.com"]
     }
+  }
+
+  # The image's idle-poweroff script finds its group, then terminates itself
+  # through it with ShouldDecrementDesiredCapacity so no replacement starts.
+  # DescribeAutoScalingInstances takes no resource-level permissions.
+  statement {
+    sid       = "FindOwnGroup"
+    actions   = ["autoscaling:DescribeAutoScalingInstances"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "LeaveOwnGroup"
+    actions   = ["autoscaling:TerminateInstanceInAutoScalingGroup"]
+    resources = [local.autoscaling_group_arn]
   }
 }
 

@@ -61,8 +61,8 @@ variable "force_destroy" {
 
 variable "interface_endpoint_services" {
   type        = list(string)
-  description = "Services reached through interface endpoints; must cover every service the instance roles are granted besides S3 (CRED-02)."
-  default     = ["kms"]
+  description = "Services reached through interface endpoints; must cover every service the instance roles are granted besides S3 (CRED-02): kms (api, bastion) and autoscaling (the bastion leaving its group)."
+  default     = ["autoscaling", "kms"]
   nullable    = false
 
   validation {
