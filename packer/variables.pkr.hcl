@@ -41,8 +41,8 @@ variable "bastion_idle_minutes" {
 
 variable "build_instance_profile" {
   type        = string
-  description = "Instance profile of the build instance (created by terraform/environments/global); lets the api build read the release buckets."
-  default     = "packer_profile"
+  description = "Instance profile of the build instance: <project>-packer, created by terraform/environments/global (modules/packer); lets the api build read the release buckets."
+  default     = "my-product-packer"
 }
 
 variable "build_subnet_class" {

@@ -24,6 +24,10 @@ module "network" {
   availability_zones = var.availability_zones
   single_nat_gateway = var.single_nat_gateway
   force_destroy      = !var.deletion_protection
+
+  # Packer builds the images of every environment here (packer/: subnet_filter
+  # on tag Class = build_subnet_class).
+  public_subnet_tags = { Class = "build" }
 }
 
 module "static" {

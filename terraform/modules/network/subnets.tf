@@ -1,6 +1,7 @@
-# Public subnets hold the ALB, the NAT gateways and the on-demand bastion.
-# Nothing gets a public IPv4 address by default: the bastion asks for one on
-# its own network interface.
+# Public subnets hold the ALB, the NAT gateways and the on-demand bastion
+# (and, where public_subnet_tags marks them Class = build, Packer's build
+# instances). Nothing gets a public IPv4 address by default: the bastion and
+# the build instances ask for one on their own network interface.
 resource "aws_subnet" "public" {
   for_each = local.azs
 
@@ -11,7 +12,7 @@ resource "aws_subnet" "public" {
   assign_ipv6_address_on_creation = false
   map_public_ip_on_launch         = false
 
-  tags = { Name = "${local.name}-public-${each.key}", tier = "public" }
+  tags = merge(var.public_subnet_tags, { Name = "${local.name}-public-${each.key}", tier = "public" })
 }
 
 resource "aws_subnet" "private" {

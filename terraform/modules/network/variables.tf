@@ -77,6 +77,18 @@ variable "project" {
   nullable    = false
 }
 
+variable "public_subnet_tags" {
+  type        = map(string)
+  description = "Extra tags on the public subnets, e.g. { Class = \"build\" } to let Packer's build instances run there; Name and tier are the module's own."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = !contains(keys(var.public_subnet_tags), "Name") && !contains(keys(var.public_subnet_tags), "tier")
+    error_message = "public_subnet_tags must not set Name or tier: the module names the subnets and tags them tier = public."
+  }
+}
+
 variable "single_nat_gateway" {
   type        = bool
   description = "One shared NAT gateway (cheaper) instead of one per AZ (survives an AZ outage)."
