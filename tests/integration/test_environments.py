@@ -33,6 +33,7 @@ INVENTORY: dict[str, dict[str, int]] = {
         "aws_cloudfront_distribution": 1,
         "aws_flow_log": 1,
         "aws_vpc_endpoint": 3,  # s3 gateway + autoscaling, kms interface
+        "aws_autoscaling_policy": 0,  # one instance, CPU scaling off
     },
     "production": {
         "aws_autoscaling_group": 3,  # blue, green, bastion
@@ -45,6 +46,7 @@ INVENTORY: dict[str, dict[str, int]] = {
         "aws_cloudfront_distribution": 1,
         "aws_flow_log": 1,
         "aws_vpc_endpoint": 3,
+        "aws_autoscaling_policy": 2,  # CPU target tracking per colour
     },
 }
 

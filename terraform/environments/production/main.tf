@@ -87,7 +87,9 @@ module "api" {
   force_destroy             = !var.deletion_protection
 }
 
-# Blue/green: the release tool only ever changes var.colours.
+# Blue/green: the release tool only ever changes var.colours. A colour's
+# capacity is its floor; with enable_cpu_scaling it scales on CPU up to five
+# times that (the original's "max x5"), and terraform leaves desired alone.
 module "deploy_blue" {
   source = "../../modules/deploy"
 
@@ -98,6 +100,7 @@ module "deploy_blue" {
   version_tag           = var.colours["blue"].version
   desired_capacity      = var.colours["blue"].capacity
   max_capacity          = var.colours["blue"].capacity * 5
+  enable_cpu_scaling    = var.enable_cpu_scaling
   instance_type         = var.api_instance_type
   subnet_ids            = module.network.private_subnet_ids
   security_group_ids    = [module.api.api_security_group_id]
@@ -115,6 +118,7 @@ module "deploy_green" {
   version_tag           = var.colours["green"].version
   desired_capacity      = var.colours["green"].capacity
   max_capacity          = var.colours["green"].capacity * 5
+  enable_cpu_scaling    = var.enable_cpu_scaling
   instance_type         = var.api_instance_type
   subnet_ids            = module.network.private_subnet_ids
   security_group_ids    = [module.api.api_security_group_id]

@@ -105,6 +105,13 @@ variable "domain" {
   }
 }
 
+variable "enable_cpu_scaling" {
+  type        = bool
+  description = "Scale each colour on average CPU between its capacity and five times it; the colour's capacity stays its minimum."
+  default     = true
+  nullable    = false
+}
+
 variable "project" {
   type        = string
   description = "Name prefix of every resource; 2-12 lowercase letters, digits or dashes so ALB and target group names fit in 32 characters."

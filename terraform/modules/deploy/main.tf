@@ -96,11 +96,18 @@ resource "aws_launch_template" "this" {
   }
 }
 
+# Capacity: the release tool's desired_capacity is the floor (min_size).
+# Without CPU scaling terraform also holds desired_capacity. With it, desired
+# is left out (null: terraform neither sets nor diffs it) so the scaling
+# policy owns it between min and max: a conditional ignore_changes does not
+# exist, and ignoring desired always would break deploy and retire when
+# scaling is off. AWS moves desired into [min, max] when either bound passes
+# it, so raising min starts instances and a retired colour (0) gets max 0.
 resource "aws_autoscaling_group" "this" {
   name                      = local.name
   min_size                  = var.desired_capacity
-  max_size                  = max(var.desired_capacity, var.max_capacity)
-  desired_capacity          = var.desired_capacity
+  max_size                  = var.desired_capacity == 0 ? 0 : max(var.desired_capacity, var.max_capacity)
+  desired_capacity          = var.enable_cpu_scaling ? null : var.desired_capacity
   vpc_zone_identifier       = var.subnet_ids
   target_group_arns         = [var.target_group_arn]
   health_check_type         = "ELB"
@@ -120,6 +127,25 @@ resource "aws_autoscaling_group" "this" {
       key                 = tag.key
       value               = tag.value
       propagate_at_launch = true
+    }
+  }
+}
+
+# Target tracking on average CPU (the original used step scaling with two
+# CloudWatch alarms; target tracking creates and owns its alarms).
+resource "aws_autoscaling_policy" "cpu" {
+  count = var.enable_cpu_scaling ? 1 : 0
+
+  name                      = "${local.name}-cpu"
+  autoscaling_group_name    = aws_autoscaling_group.this.name
+  policy_type               = "TargetTrackingScaling"
+  estimated_instance_warmup = var.health_check_grace_period
+
+  target_tracking_configuration {
+    target_value = var.cpu_target_value
+
+    predefined_metric_specification {
+      predefined_metric_type = "ASGAverageCPUUtilization"
     }
   }
 }

@@ -13,6 +13,11 @@ output "colour" {
   value       = var.colour
 }
 
+output "cpu_scaling_policy_arn" {
+  description = "Target tracking policy on average CPU; null when enable_cpu_scaling is off."
+  value       = one(aws_autoscaling_policy.cpu[*].arn)
+}
+
 output "launch_template_id" {
   description = "Launch template of this colour."
   value       = aws_launch_template.this.id

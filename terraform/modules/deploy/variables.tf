@@ -21,15 +21,34 @@ variable "colour" {
   }
 }
 
+variable "cpu_target_value" {
+  type        = number
+  description = "Average CPU utilisation (percent) the scaling policy keeps the group at, when enable_cpu_scaling is on."
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.cpu_target_value >= 10 && var.cpu_target_value <= 90
+    error_message = "cpu_target_value must be a percentage from 10 to 90."
+  }
+}
+
 variable "desired_capacity" {
   type        = number
-  description = "Instances of this colour (min = desired; 0 retires the colour)."
+  description = "Instances of this colour: the group's minimum, and its desired capacity unless CPU scaling owns that (0 retires the colour)."
   nullable    = false
 
   validation {
     condition     = var.desired_capacity >= 0 && var.desired_capacity <= 20 && floor(var.desired_capacity) == var.desired_capacity
     error_message = "desired_capacity must be a whole number from 0 to 20."
   }
+}
+
+variable "enable_cpu_scaling" {
+  type        = bool
+  description = "Scale between desired_capacity and max_capacity on average CPU (target tracking); terraform then stops setting the desired capacity."
+  default     = false
+  nullable    = false
 }
 
 variable "environment" {
@@ -60,7 +79,7 @@ variable "instance_type" {
 
 variable "max_capacity" {
   type        = number
-  description = "Upper bound for scaling beyond desired_capacity; never below it."
+  description = "Upper bound for CPU scaling beyond desired_capacity; never below it (a retired colour, desired_capacity 0, gets 0)."
   default     = 0
   nullable    = false
 
