@@ -14,7 +14,8 @@ def apply() -> None:
     `NumCacheClusters` asks for more without `ReplicasPerNodeGroup`). This lists every
     requested member and creates each cluster with the group's node type, engine, port,
     subnet group, security groups and encryption settings (the provider reads
-    at-rest encryption back from the members: without it every plan replaces the group).
+    at-rest encryption, parameter group and security groups back from the members: without
+    them every plan replaces or updates the group).
     """
     from moto.elasticache.models import CacheCluster, ElastiCacheBackend
 
@@ -72,6 +73,14 @@ def apply() -> None:
             cluster.replication_group_id = group.replication_group_id
             # The provider reads the group's encryption settings back from its members.
             cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled  # type: ignore[attr-defined]
+            cluster.cache_parameter_group = {  # type: ignore[attr-defined]
+                "CacheParameterGroupName": group.cache_parameter_group_name
+                or f"default.{group.engine}{str(group.engine_version or '7').split('.')[0]}",
+                "ParameterApplyStatus": "in-sync",
+            }
+            cluster.security_groups = [  # type: ignore[attr-defined]
+                {"SecurityGroupId": sg, "Status": "active"} for sg in group.security_group_ids or []
+            ]
             self.cache_clusters[cluster_id] = cluster
         return group
 

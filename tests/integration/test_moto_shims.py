@@ -27,6 +27,7 @@ def check_elasticache_member_clusters(account: Account) -> None:
         NumCacheClusters=2,
         TransitEncryptionEnabled=True,
         AtRestEncryptionEnabled=True,
+        CacheParameterGroupName="default.redis7",
         AuthToken="a-long-enough-auth-token-for-redis",  # pragma: allowlist secret
     )
     members = elasticache.describe_replication_groups(ReplicationGroupId=group)[
@@ -40,6 +41,7 @@ def check_elasticache_member_clusters(account: Account) -> None:
             raise AssertionError(f"member cluster {member}: {error}") from error
         assert cluster["ReplicationGroupId"] == group
         assert cluster["AtRestEncryptionEnabled"] is True, member
+        assert cluster["CacheParameterGroup"]["CacheParameterGroupName"] == "default.redis7"
 
 
 def check_elasticache_delete(account: Account) -> None:
