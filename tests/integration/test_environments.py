@@ -30,7 +30,8 @@ INVENTORY: dict[str, dict[str, int]] = {
         "aws_lb_target_group": 1,
         "aws_lb_listener": 2,  # https forward + http redirect
         "aws_elasticache_replication_group": 1,
-        "aws_cloudfront_distribution": 1,
+        "aws_cloudfront_distribution": 2,  # static + pictures
+        "aws_kms_key": 1,  # pictures (CloudFront cannot use aws/s3)
         "aws_flow_log": 1,
         "aws_vpc_endpoint": 3,  # s3 gateway + autoscaling, kms interface
         "aws_autoscaling_policy": 0,  # one instance, CPU scaling off
@@ -43,7 +44,8 @@ INVENTORY: dict[str, dict[str, int]] = {
         "aws_lb_listener": 2,
         "aws_lb_listener_rule": 2,  # X-Colour: blue / green
         "aws_elasticache_replication_group": 1,
-        "aws_cloudfront_distribution": 1,
+        "aws_cloudfront_distribution": 2,
+        "aws_kms_key": 1,
         "aws_flow_log": 1,
         "aws_vpc_endpoint": 3,
         "aws_autoscaling_policy": 2,  # CPU target tracking per colour

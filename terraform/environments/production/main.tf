@@ -71,6 +71,8 @@ module "api" {
   zone_id                   = module.lookup.zone_id
   hostname                  = "${var.api_subdomain}.${var.domain}"
   certificate_arn           = module.lookup.certificate_arn
+  pictures_hostname         = "${var.pictures_subdomain}.${var.domain}"
+  cdn_certificate_arn       = module.lookup.cdn_certificate_arn
   colours                   = { for colour, c in var.colours : colour => { weight = c.weight } }
   bastion_security_group_id = module.bastion.security_group_id
   release_bucket_name       = module.lookup.release_bucket

@@ -112,6 +112,13 @@ variable "enable_cpu_scaling" {
   nullable    = false
 }
 
+variable "pictures_subdomain" {
+  type        = string
+  description = "Label of the picture CDN's public name: <pictures_subdomain>.<domain>."
+  default     = "pictures"
+  nullable    = false
+}
+
 variable "project" {
   type        = string
   description = "Name prefix of every resource; 2-12 lowercase letters, digits or dashes so ALB and target group names fit in 32 characters."

@@ -46,6 +46,16 @@ output "pictures_bucket" {
   value       = module.api.pictures_bucket
 }
 
+output "pictures_distribution_id" {
+  description = "CloudFront distribution of the pictures."
+  value       = module.api.pictures_distribution_id
+}
+
+output "pictures_url" {
+  description = "Public URL of the picture CDN."
+  value       = "https://${module.api.pictures_hostname}"
+}
+
 output "private_subnet_ids" {
   description = "Private subnets."
   value       = module.network.private_subnet_ids

@@ -1,8 +1,8 @@
 # The API's instance role: read its release (<app_name>/) and its
 # environment's configuration and secrets (<environment>/<app_name>/), use
-# the picture bucket, decrypt with the release key through S3. Only S3 and
-# KMS are granted, both reachable through VPC endpoints (CRED-02); the
-# credential guard comes from ../instance-role.
+# the picture bucket (with its key), decrypt with the release key through
+# S3. Only S3 and KMS are granted, both reachable through VPC endpoints
+# (CRED-02); the credential guard comes from ../instance-role.
 
 locals {
   release_bucket_arn       = "${local.s3_arn}${var.release_bucket_name}"
@@ -87,6 +87,21 @@ data "aws_iam_policy_document" "api" {
       "s3:PutObject",
     ]
     resources = ["${module.pictures.arn}/*"]
+  }
+
+  statement {
+    sid = "UsePicturesKeyThroughS3"
+    actions = [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+    ]
+    resources = [aws_kms_key.pictures.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${data.aws_region.current.name}.amazonaws.com"]
+    }
   }
 
   statement {

@@ -48,6 +48,21 @@ output "pictures_bucket" {
   value       = module.pictures.id
 }
 
+output "pictures_distribution_id" {
+  description = "CloudFront distribution of the pictures (cache invalidations)."
+  value       = module.pictures_cdn.distribution_id
+}
+
+output "pictures_hostname" {
+  description = "Public name of the picture CDN."
+  value       = module.pictures_cdn.hostname
+}
+
+output "pictures_kms_key_arn" {
+  description = "Customer managed key of the picture bucket."
+  value       = aws_kms_key.pictures.arn
+}
+
 output "redis_primary_endpoint" {
   description = "Redis primary endpoint (TLS, AUTH)."
   value       = aws_elasticache_replication_group.this.primary_endpoint_address

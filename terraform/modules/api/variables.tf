@@ -28,6 +28,17 @@ variable "bastion_security_group_id" {
   nullable    = false
 }
 
+variable "cdn_certificate_arn" {
+  type        = string
+  description = "ACM certificate in us-east-1 covering pictures_hostname (CloudFront)."
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:us-east-1:", var.cdn_certificate_arn))
+    error_message = "cdn_certificate_arn must be an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:...)."
+  }
+}
+
 variable "certificate_arn" {
   type        = string
   description = "ACM certificate (in the ALB's region) covering hostname."
@@ -168,6 +179,24 @@ variable "log_retention_days" {
   nullable    = false
 }
 
+variable "pictures_hostname" {
+  type        = string
+  description = "Public name of the picture CDN, e.g. pictures.example.com."
+  nullable    = false
+}
+
+variable "pictures_price_class" {
+  type        = string
+  description = "CloudFront price class of the picture CDN."
+  default     = "PriceClass_100"
+  nullable    = false
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.pictures_price_class)
+    error_message = "pictures_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
 variable "private_subnet_ids" {
   type        = list(string)
   description = "Private subnets (Redis)."
@@ -267,7 +296,6 @@ variable "release_bucket_name" {
   description = "Bucket holding the releases."
   nullable    = false
 }
-
 
 variable "ssl_policy" {
   type        = string

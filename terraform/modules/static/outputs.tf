@@ -5,17 +5,17 @@ output "bucket" {
 
 output "distribution_arn" {
   description = "CloudFront distribution ARN."
-  value       = aws_cloudfront_distribution.this.arn
+  value       = module.cdn.distribution_arn
 }
 
 output "distribution_domain_name" {
   description = "CloudFront domain name."
-  value       = aws_cloudfront_distribution.this.domain_name
+  value       = module.cdn.distribution_domain_name
 }
 
 output "distribution_id" {
   description = "CloudFront distribution id (cache invalidations)."
-  value       = aws_cloudfront_distribution.this.id
+  value       = module.cdn.distribution_id
 }
 
 output "hostname" {
