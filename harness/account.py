@@ -217,6 +217,8 @@ def start_moto(
     """
     from harness.shims import SHIM_MODULES
 
+    if shims is None and "HARNESS_MOTO_SHIMS" in os.environ:  # bisecting an emulator gap
+        shims = tuple(n for n in os.environ["HARNESS_MOTO_SHIMS"].split(",") if n)
     chosen = SHIM_MODULES if shims is None else shims
     server = MotoServer(port=free_port(), shims=chosen, detach=detach).start()
     return Account(
