@@ -282,7 +282,42 @@ def check_autoscaling_scale_in(account: Account) -> None:
     assert "healthy" not in states, states
 
 
+def check_autoscaling_policy_enabled(account: Account) -> None:
+    """A scaling policy reads back enabled (and disabled when put so)."""
+    autoscaling = account.client("autoscaling")
+    name = f"{account.project}-policy"
+    image = publish_ami(account, "api", "check", "policy")
+    account.client("ec2").create_launch_template(
+        LaunchTemplateName=name, LaunchTemplateData={"ImageId": image, "InstanceType": "t3.small"}
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": name},
+        MinSize=0,
+        MaxSize=0,
+        AvailabilityZones=[f"{account.region}a"],
+    )
+    tracking = {
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+        "TargetValue": 60.0,
+    }
+    for policy, enabled in ((f"{name}-on", True), (f"{name}-off", False)):
+        autoscaling.put_scaling_policy(
+            AutoScalingGroupName=name,
+            PolicyName=policy,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingConfiguration=tracking,
+            Enabled=enabled,
+        )
+    policies = autoscaling.describe_policies(AutoScalingGroupName=name)["ScalingPolicies"]
+    assert {p["PolicyName"]: p.get("Enabled") for p in policies} == {
+        f"{name}-on": True,
+        f"{name}-off": False,
+    }
+
+
 CHECKS: dict[str, Callable[[Account], None]] = {
+    "autoscaling_policy_enabled": check_autoscaling_policy_enabled,
     "autoscaling_scale_in": check_autoscaling_scale_in,
     "cloudfront_distribution_config": check_cloudfront_distribution_config,
     "route53_private_zone": check_route53_private_zone,
