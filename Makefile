@@ -129,6 +129,23 @@ bluegreen: setup ## The main job: a whole blue/green release on an ephemeral acc
 test-integration: setup ## Integration suite: every environment, blue/green and teardown on the ephemeral account
 	$(call run_suite,tests/integration,integration and not aws,integration)
 
+# The scheduled real-account run (.github/workflows/integration.yml): Packer builds the AMIs
+# in a long-lived build project of the account, the suite publishes copies tagged with its run.
+BUILD_PROJECT ?= ci
+AMI_VERSION ?= v1.0.0
+
+.PHONY: images-aws
+images-aws: setup ## Build the release and the AMIs on a real account with Packer (BUILD_PROJECT=, AMI_VERSION=)
+	$(BIN)/python -m harness image release --var project=$(BUILD_PROJECT) --var version=$(AMI_VERSION)
+	$(BIN)/python -m harness image packer --var project=$(BUILD_PROJECT) \
+	  --var environment=production --var version=$(AMI_VERSION) \
+	  --var build_instance_profile=$(BUILD_PROJECT)-packer --output $(REPORTS)/amis.json
+
+.PHONY: test-aws
+test-aws: export HARNESS_SOURCE_AMIS ?= $(abspath $(REPORTS)/amis.json)
+test-aws: setup ## Integration suite on a real account (HARNESS_AWS_ACCOUNT_ID; AMIs from images-aws)
+	$(call run_suite,tests/integration --account=aws $(if $(RUN_ID),--run-id=$(RUN_ID)),integration or aws,aws)
+
 .PHONY: account-up
 account-up: setup ## Start (moto) or open (aws) an account, seed it, print its environment
 	$(BIN)/python -m harness account up $(RUN_FLAGS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import json
 import os
 import re
 import socket
@@ -420,6 +421,22 @@ def import_certificates(account: Account, domain: str) -> dict[str, str]:
     return arns
 
 
+SOURCE_AMIS_VAR = "HARNESS_SOURCE_AMIS"
+
+
+def built_images(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Packer-built AMI ids by image name, from the file $HARNESS_SOURCE_AMIS names (if set)."""
+    path = (environ if environ is not None else os.environ).get(SOURCE_AMIS_VAR)
+    if not path:
+        return {}
+    try:
+        return {str(k): str(v) for k, v in json.loads(Path(path).read_text()).items()}
+    except (OSError, ValueError, AttributeError) as error:
+        raise AccountError(
+            f"{SOURCE_AMIS_VAR}={path}: not a JSON object of AMI ids: {error}"
+        ) from error
+
+
 def publish_ami(
     account: Account,
     component: str,
@@ -445,9 +462,11 @@ def publish_ami(
         **(extra_tags or {}),
     }
     if account.kind == "aws":
+        source_image_id = source_image_id or built_images().get(component)
         if not source_image_id:
             raise AccountError(
-                f"publish_ami {name}: on a real account pass source_image_id (a built image)"
+                f"publish_ami {name}: on a real account pass source_image_id or set "
+                f"{SOURCE_AMIS_VAR} to the JSON that `python -m harness image packer` writes"
             )
         image_id = ec2.copy_image(
             Name=name, SourceImageId=source_image_id, SourceRegion=account.region
@@ -491,7 +510,7 @@ def seed(
     amis: dict[str, str] = {}
     default = dict.fromkeys(ENVIRONMENTS, (INITIAL_VERSION,))
     versions = api_versions if api_versions is not None else default
-    if account.kind == "moto":
+    if account.kind == "moto" or built_images():
         for environment, env_versions in versions.items():
             for version in env_versions:
                 key = f"api/{environment}/{version}"

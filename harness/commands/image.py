@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 from harness import image
@@ -51,6 +53,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     release.add_argument("--no-upload", action="store_true", help="only build the tarball")
     release.set_defaults(func=_release)
 
+    amis = sub.add_parser(
+        "packer",
+        help="build the AMIs on a real account with Packer, parents first",
+        description="Runs `packer init` and `packer build -only=<image>.*` per image in order "
+        "(needs Packer >= 1.10 and AWS credentials), then writes {image: ami-id} as JSON.",
+    )
+    amis.add_argument("names", nargs="*", help="images to build (default: all)")
+    amis.add_argument("--var", action="append", metavar="NAME=VALUE")
+    amis.add_argument("--output", type=Path, default=Path("reports/amis.json"))
+    amis.set_defaults(func=_packer)
+
 
 def _build(args: argparse.Namespace) -> int:
     from harness.account import start_moto
@@ -75,6 +88,16 @@ def _build(args: argparse.Namespace) -> int:
         for path in image.prune(image.cache_root(), list(layers.values())):
             print(f"pruned {path}")
     print(f"total {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def _packer(args: argparse.Namespace) -> int:
+    from harness import packer
+
+    images = packer.build(args.names, _overrides(args.var))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(images, indent=2, sort_keys=True) + "\n")
+    print(f"{args.output}: {', '.join(f'{k}={v}' for k, v in sorted(images.items()))}")
     return 0
 
 

@@ -52,6 +52,8 @@ def test_deploy_unhealthy_colour_leaves_traffic(
     platform: TerraformPlatform, tool: ReleaseTool
 ) -> None:
     """A build whose targets fail health: no weight moves, the error names green and what it saw."""
+    if platform.stack.account.kind != "moto":
+        pytest.skip("makes a build unhealthy through the moto shim target_health_from_ami_tag")
     publish_ami(
         platform.stack.account,
         "api",
