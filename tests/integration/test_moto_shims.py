@@ -365,3 +365,142 @@ def test_shims_gap_exists_on_plain_moto(name: str, plain_moto: Account) -> None:
 def test_shims_fill_the_gap(name: str, shimmed_moto: Account) -> None:
     """With the shim applied to the harness's moto server the check passes."""
     CHECKS[name](shimmed_moto)
+
+
+# The AWS provider sleeps a fixed delay before its first poll (S3 lifecycle 10 s then ten
+# equal reads 5 s apart, CloudFront 30 s, Route 53 15 s, ALB 30 s, ElastiCache 30 s); what
+# the emulator controls is whether that first poll already sees the target. These checks
+# keep it so, with every shim applied, so an apply waits only for the provider's own floor.
+
+
+def waits_lifecycle_configuration(account: Account) -> None:
+    """A lifecycle configuration reads back equal to what was put (the provider waits for equal)."""
+    s3 = account.client("s3")
+    bucket = f"{account.project}-lifecycle"
+    s3.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region}
+    )
+    rules = [
+        {
+            "ID": "expire",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "Expiration": {"Days": 30},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        }
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == rules
+
+
+def waits_route53_change(account: Account) -> None:
+    """A record change is INSYNC on the first GetChange."""
+    route53 = account.client("route53")
+    zone = route53.create_hosted_zone(Name="waiters.example.test", CallerReference="waiters")
+    change = route53.change_resource_record_sets(
+        HostedZoneId=zone["HostedZone"]["Id"],
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "redis.waiters.example.test",
+                        "Type": "CNAME",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": "primary.example.test"}],
+                    },
+                }
+            ]
+        },
+    )["ChangeInfo"]
+    for info in (zone["ChangeInfo"], change):
+        assert route53.get_change(Id=info["Id"])["ChangeInfo"]["Status"] == "INSYNC", info
+
+
+def waits_cloudfront_distribution(account: Account) -> None:
+    """A distribution is Deployed after create and after disable, and gone after delete."""
+    cloudfront = account.client("cloudfront", region="us-east-1")
+    created = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": f"{account.project}-waiters",
+            "Comment": "waiter check",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "s3",
+                        "DomainName": "bucket.s3.eu-west-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }
+    )["Distribution"]["Id"]
+    read = cloudfront.get_distribution(Id=created)
+    assert read["Distribution"]["Status"] == "Deployed", read["Distribution"]["Status"]
+    config = read["Distribution"]["DistributionConfig"]
+    config["Enabled"] = False
+    etag = cloudfront.update_distribution(
+        Id=created, IfMatch=read["ETag"], DistributionConfig=config
+    )["ETag"]
+    assert cloudfront.get_distribution(Id=created)["Distribution"]["Status"] == "Deployed"
+    cloudfront.delete_distribution(Id=created, IfMatch=etag)
+    with pytest.raises(ClientError, match="NoSuchDistribution"):
+        cloudfront.get_distribution(Id=created)
+
+
+def waits_load_balancer(account: Account) -> None:
+    """A load balancer is active on the first describe after create."""
+    ec2, elbv2 = account.client("ec2"), account.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.4.{i}.0/24", AvailabilityZone=f"{account.region}{zone}"
+        )["Subnet"]["SubnetId"]
+        for i, zone in enumerate("ab", start=1)
+    ]
+    arn = elbv2.create_load_balancer(Name=f"{account.project}-waiters", Subnets=subnets)[
+        "LoadBalancers"
+    ][0]["LoadBalancerArn"]
+    state = elbv2.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]
+    assert state["Code"] == "active", state
+
+
+def waits_replication_group(account: Account) -> None:
+    """A replication group and its member clusters are available on the first describe."""
+    elasticache = account.client("elasticache")
+    group = f"{account.project}-waiters"
+    elasticache.create_replication_group(
+        ReplicationGroupId=group,
+        ReplicationGroupDescription="waiter check",
+        CacheNodeType="cache.t4g.micro",
+        Engine="redis",
+        NumCacheClusters=2,
+    )
+    read = elasticache.describe_replication_groups(ReplicationGroupId=group)["ReplicationGroups"]
+    assert read[0]["Status"] == "available", read[0]["Status"]
+    for member in read[0]["MemberClusters"]:
+        cluster = elasticache.describe_cache_clusters(CacheClusterId=member)["CacheClusters"][0]
+        assert cluster["CacheClusterStatus"] == "available", (member, cluster["CacheClusterStatus"])
+
+
+WAITER_TARGETS: dict[str, Callable[[Account], None]] = {
+    "s3_bucket_lifecycle_configuration": waits_lifecycle_configuration,
+    "route53_change": waits_route53_change,
+    "cloudfront_distribution": waits_cloudfront_distribution,
+    "lb": waits_load_balancer,
+    "elasticache_replication_group": waits_replication_group,
+}
+
+
+@pytest.mark.parametrize("resource", WAITER_TARGETS)
+def test_shims_keep_waiter_targets_on_first_poll(resource: str, shimmed_moto: Account) -> None:
+    """What the provider waits for holds on its first poll: only its fixed delay is left."""
+    WAITER_TARGETS[resource](shimmed_moto)
