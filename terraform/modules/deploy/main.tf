@@ -103,11 +103,15 @@ resource "aws_launch_template" "this" {
 # exist, and ignoring desired always would break deploy and retire when
 # scaling is off. AWS moves desired into [min, max] when either bound passes
 # it, so raising min starts instances and a retired colour (0) gets max 0.
+# A colour emptied to 0 sets desired explicitly even with scaling on: the
+# provider's capacity waiter compares the instances with the desired value it
+# last read, so a null desired after scale-in would wait for instances that
+# AWS has just removed until wait_for_capacity_timeout.
 resource "aws_autoscaling_group" "this" {
   name                      = local.name
   min_size                  = var.desired_capacity
   max_size                  = var.desired_capacity == 0 ? 0 : max(var.desired_capacity, var.max_capacity)
-  desired_capacity          = var.enable_cpu_scaling ? null : var.desired_capacity
+  desired_capacity          = var.enable_cpu_scaling && var.desired_capacity > 0 ? null : var.desired_capacity
   vpc_zone_identifier       = var.subnet_ids
   target_group_arns         = [var.target_group_arn]
   health_check_type         = "ELB"
