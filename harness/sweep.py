@@ -281,30 +281,40 @@ def _delete_oac(account: Account, r: Resource) -> None:
     client.delete_origin_access_control(Id=r.id, IfMatch=etag)
 
 
+# EC2 kinds deleted by one call: kind -> (client method, parameter, parameter takes a list).
+_EC2_DELETERS: dict[str, tuple[str, str, bool]] = {
+    "natgateway": ("delete_nat_gateway", "NatGatewayId", False),
+    "vpc-endpoint": ("delete_vpc_endpoints", "VpcEndpointIds", True),
+    "launch-template": ("delete_launch_template", "LaunchTemplateId", False),
+    "vpc-flow-log": ("delete_flow_logs", "FlowLogIds", True),
+    "elastic-ip": ("release_address", "AllocationId", False),
+    "egress-only-internet-gateway": (
+        "delete_egress_only_internet_gateway",
+        "EgressOnlyInternetGatewayId",
+        False,
+    ),
+    "network-interface": ("delete_network_interface", "NetworkInterfaceId", False),
+    "subnet": ("delete_subnet", "SubnetId", False),
+    "vpc": ("delete_vpc", "VpcId", False),
+    "image": ("deregister_image", "ImageId", False),
+    "snapshot": ("delete_snapshot", "SnapshotId", False),
+    "volume": ("delete_volume", "VolumeId", False),
+    "key-pair": ("delete_key_pair", "KeyPairId", False),
+    "dhcp-options": ("delete_dhcp_options", "DhcpOptionsId", False),
+}
+
+
 def _delete_ec2(account: Account, r: Resource) -> None:
     ec2 = _ec2(account, r)
     kind = r.kind.split(":")[1]
-    if kind == "natgateway":
-        ec2.delete_nat_gateway(NatGatewayId=r.id)
-    elif kind == "vpc-endpoint":
-        ec2.delete_vpc_endpoints(VpcEndpointIds=[r.id])
-    elif kind == "launch-template":
-        ec2.delete_launch_template(LaunchTemplateId=r.id)
-    elif kind == "vpc-flow-log":
-        ec2.delete_flow_logs(FlowLogIds=[r.id])
-    elif kind == "elastic-ip":
-        ec2.release_address(AllocationId=r.id)
+    if kind in _EC2_DELETERS:
+        method, parameter, as_list = _EC2_DELETERS[kind]
+        getattr(ec2, method)(**{parameter: [r.id] if as_list else r.id})
     elif kind == "internet-gateway":
         gateway = ec2.describe_internet_gateways(InternetGatewayIds=[r.id])["InternetGateways"][0]
         for attachment in gateway.get("Attachments", []):
             ec2.detach_internet_gateway(InternetGatewayId=r.id, VpcId=attachment["VpcId"])
         ec2.delete_internet_gateway(InternetGatewayId=r.id)
-    elif kind == "egress-only-internet-gateway":
-        ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=r.id)
-    elif kind == "network-interface":
-        ec2.delete_network_interface(NetworkInterfaceId=r.id)
-    elif kind == "subnet":
-        ec2.delete_subnet(SubnetId=r.id)
     elif kind == "route-table":
         table = ec2.describe_route_tables(RouteTableIds=[r.id])["RouteTables"][0]
         for association in table.get("Associations", []):
@@ -320,18 +330,6 @@ def _delete_ec2(account: Account, r: Resource) -> None:
         acl = ec2.describe_network_acls(NetworkAclIds=[r.id])["NetworkAcls"][0]
         if not acl.get("IsDefault"):
             ec2.delete_network_acl(NetworkAclId=r.id)
-    elif kind == "vpc":
-        ec2.delete_vpc(VpcId=r.id)
-    elif kind == "image":
-        ec2.deregister_image(ImageId=r.id)
-    elif kind == "snapshot":
-        ec2.delete_snapshot(SnapshotId=r.id)
-    elif kind == "volume":
-        ec2.delete_volume(VolumeId=r.id)
-    elif kind == "key-pair":
-        ec2.delete_key_pair(KeyPairId=r.id)
-    elif kind == "dhcp-options":
-        ec2.delete_dhcp_options(DhcpOptionsId=r.id)
     else:
         raise KeyError(f"no deleter for {r.kind}")
 
