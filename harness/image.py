@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from harness.errors import HarnessError
-from harness.hcl import Block, load_dir
+from harness.hcl import Block, Config, load_dir
 
 REPO = Path(__file__).resolve().parents[1]
 PACKER_DIR = REPO / "packer"
@@ -121,6 +121,21 @@ def _find(blocks: list[Block], kind: str, test: Callable[[Block], bool], what: s
     return found[0]
 
 
+def source_of(build: Block, config: Config) -> dict[str, Any]:
+    """The build's source as Packer merges it: the top-level block plus the build-level one."""
+    uses: list[tuple[str, dict[str, Any]]] = [(ref, {}) for ref in build.body.get("sources", [])]
+    uses += [next(iter(item.items())) for item in build.body.get("source", [])]
+    if len(uses) != 1:
+        raise ImageError(f"{build.where}: a build needs exactly one source, found {len(uses)}")
+    ref, fields = uses[0]
+    ref = ref if ref.startswith("source.") else f"source.{ref}"
+    source = _find(config.blocks, "source", lambda b: f"source.{'.'.join(b.labels)}" == ref, ref)
+    # Packer refuses a field set in both blocks; so does the local builder.
+    if twice := sorted(set(fields) & set(source.body)):
+        raise ImageError(f"{build.where}: {ref} already sets {twice} ({source.where})")
+    return {**source.body, **fields}
+
+
 def load_spec(
     name: str, packer_dir: Path = PACKER_DIR, overrides: Mapping[str, str] | None = None
 ) -> ImageSpec:
@@ -128,13 +143,7 @@ def load_spec(
     config = load_dir(packer_dir, ("*.pkr.hcl",))
     variables = packer_variables(packer_dir, overrides)
     build = _find(config.blocks, "build", lambda b: b.body.get("name") == name, f'build "{name}"')
-    source_ref = build.body["sources"][0]
-    source = _find(
-        config.blocks,
-        "source",
-        lambda b: f"source.{'.'.join(b.labels)}" == source_ref,
-        source_ref,
-    )
+    source = source_of(build, config)
     ansible = [p["ansible"] for p in build.body.get("provisioner", []) if "ansible" in p]
     if len(ansible) != 1:
         raise ImageError(f"{build.where}: build {name!r} needs exactly one ansible provisioner")
@@ -143,7 +152,7 @@ def load_spec(
     def render(value: str) -> str:
         return _render(value, variables, packer_dir.resolve(), build.where)
 
-    filters = (source.body.get("source_ami_filter") or [{}])[0]
+    filters = (source.get("source_ami_filter") or [{}])[0]
     parent = filters.get("filters", {}).get("tag:component")
     env = dict(render(item).split("=", 1) for item in prov.get("ansible_env_vars", []))
     return ImageSpec(

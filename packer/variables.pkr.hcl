@@ -1,4 +1,4 @@
-# Shared settings of the four images (common -> elixir -> api, common -> bastion).
+# Variables and locals of the four images (common -> elixir -> api, common -> bastion).
 # Build one image with: packer build -only='common.*' packer/ (see README, "Images").
 
 packer {
@@ -141,5 +141,11 @@ locals {
     version     = var.version
     build_date  = local.build_date
     project     = var.project
+  }
+
+  # What the manifest post-processor records for every build (plus component).
+  manifest_data = {
+    environment = var.environment
+    version     = var.version
   }
 }

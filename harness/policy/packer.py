@@ -3,11 +3,14 @@
 Checkov has no Packer framework and its terraform runner ignores `.pkr.hcl` files, so the
 harness reads them with python-hcl2 (harness.hcl) and emits findings in the same shape as
 checkov's, honouring the same `#checkov:skip=<id>:<reason>` comments inside the source block.
+Both places that can set `metadata_options` are checked: every top-level source (the shared
+one included) and every build-level `source` block that sets them itself.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,42 @@ def _skips(lines: list[str], start: int, end: int) -> dict[str, str]:
 PACKER_CHECKS = 2
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """One place that sets a build instance's options: its address, line and skip range."""
+
+    resource: str
+    body: dict[str, Any]
+    line: int
+    end: int
+
+
+def _checked_places(blocks: list[Block], starts: list[int], lines: list[str]) -> list[_Checked]:
+    """Top-level amazon-* sources, and build-level ones that set metadata_options."""
+    places = []
+    for block in blocks:
+        end = next(s for s in starts if s > block.line) - 1
+        if block.kind == "source" and block.type in BUILDERS:
+            places.append(
+                _Checked(f"source.{block.type}.{block.name}", block.body, block.line, end)
+            )
+        if block.kind != "build":
+            continue
+        for item in block.body.get("source") or []:
+            for ref, body in item.items():
+                kind = ref.removeprefix("source.").split(".")[0]
+                if kind not in BUILDERS or "metadata_options" not in body:
+                    continue
+                label = f'"{ref}"'
+                line = next(
+                    (n for n in range(block.line, end + 1) if label in lines[n - 1]), block.line
+                )
+                build = block.body.get("name", "")
+                resource = f"build.{build}.source.{ref.removeprefix('source.')}"
+                places.append(_Checked(resource, body, line, end))
+    return places
+
+
 def check_packer(files: list[Path]) -> tuple[list[Finding], list[Finding], int, list[str]]:
     """(findings, suppressions, sources checked, parse errors) for Packer files."""
     from harness.policy.catalogue import policy_of
@@ -78,20 +117,16 @@ def check_packer(files: list[Path]) -> tuple[list[Finding], list[Finding], int, 
             continue
         lines = file.read_text(encoding="utf-8").splitlines()
         starts = [*sorted(b.line for b in blocks), len(lines) + 1]
-        sources: list[Block] = [b for b in blocks if b.kind == "source"]
-        for block in sources:
-            if block.type not in BUILDERS:
-                continue
+        for place in _checked_places(blocks, starts, lines):
             count += 1
-            end = next(s for s in starts if s > block.line) - 1
-            skips = _skips(lines, block.line, end)
-            for check, message in _source_problems(block.body).items():
+            skips = _skips(lines, place.line, place.end)
+            for check, message in _source_problems(place.body).items():
                 finding = Finding(
                     policy=policy_of(check),
                     check=check,
-                    resource=f"source.{block.type}.{block.name}",
+                    resource=place.resource,
                     file=str(file),
-                    line=block.line,
+                    line=place.line,
                     message=message,
                     suppressed=check in skips,
                     reason=skips.get(check, ""),

@@ -21,6 +21,7 @@ from harness.image import (
     lineage,
     load_spec,
     missing_prerequisites,
+    source_of,
 )
 
 pytestmark = pytest.mark.unit
@@ -30,18 +31,30 @@ DEBIAN_OWNER = "136693071363"
 CONFIG: Config = load_dir(PACKER_DIR, ("*.pkr.hcl",))
 DEFAULTS = {v.name: v.default for v in CONFIG.variables}
 PARENTS = {"common": None, "bastion": "common", "elixir": "common", "api": "elixir"}
-
-
-def _source(name: str) -> dict[str, Any]:
-    found = [b for b in CONFIG.of_kind("source") if b.labels == ("amazon-ebs", name)]
-    assert len(found) == 1, f"packer/: expected one source amazon-ebs.{name}"
-    return found[0].body
+SHARED_SOURCE = ("amazon-ebs", "debian")
+# What a build may set on the shared source: the rest (IMDS, encryption, network) is shared.
+OWN_FIELDS = {"name", "ami_name", "ami_description", "source_ami_filter"} | {
+    "tags",
+    "snapshot_tags",
+    "run_tags",
+    "run_volume_tags",
+}
 
 
 def _build(name: str) -> Block:
     found = [b for b in CONFIG.of_kind("build") if b.body.get("name") == name]
     assert len(found) == 1, f"packer/: expected one build {name!r}"
     return found[0]
+
+
+def _source(name: str) -> dict[str, Any]:
+    """The source of build `name` as Packer merges it (shared block + the build's fields)."""
+    return source_of(_build(name), CONFIG)
+
+
+def _own_fields(name: str) -> dict[str, dict[str, Any]]:
+    """Build-level source blocks of build `name`: reference -> the fields it sets."""
+    return {ref: body for item in _build(name).body.get("source", []) for ref, body in item.items()}
 
 
 def _value(expression: Any) -> Any:
@@ -59,7 +72,34 @@ def test_packer_file_parses(path: Path) -> None:
 
 def test_packer_has_one_file_per_image() -> None:
     names = sorted(p.name for p in PACKER_DIR.glob("*.pkr.hcl"))
-    assert names == sorted([f"{i}.pkr.hcl" for i in IMAGES] + ["variables.pkr.hcl"])
+    assert names == sorted(
+        [f"{i}.pkr.hcl" for i in IMAGES] + ["source.pkr.hcl", "variables.pkr.hcl"]
+    )
+
+
+def test_packer_one_shared_source() -> None:
+    sources = [b.labels for b in CONFIG.of_kind("source")]
+    assert sources == [SHARED_SOURCE], f"packer/: expected only source amazon-ebs.debian: {sources}"
+
+
+@pytest.mark.parametrize("image", IMAGES)
+def test_packer_build_sets_only_its_own_fields_on_shared_source(image: str) -> None:
+    uses = _own_fields(image)
+    assert list(uses) == ["source.amazon-ebs.debian"], f"build {image}: uses {list(uses)}"
+    fields = uses["source.amazon-ebs.debian"]
+    assert fields["name"] == image, f"build {image}: source name must be the image (manifest)"
+    assert set(fields) <= OWN_FIELDS, f"build {image} overrides {sorted(set(fields) - OWN_FIELDS)}"
+    assert "sources" not in _build(image).body
+
+
+def test_packer_source_of_refuses_a_field_set_twice() -> None:
+    build = _build("api")
+    item = build.body["source"][0]["source.amazon-ebs.debian"]
+    weakened = {**item, "metadata_options": [{"http_put_response_hop_limit": 2}]}
+    body = {**build.body, "source": [{"source.amazon-ebs.debian": weakened}]}
+    twice = Block(build.kind, build.labels, body, build.file, build.line)
+    with pytest.raises(ImageError, match=r"already sets \['metadata_options'\]"):
+        source_of(twice, CONFIG)
 
 
 @pytest.mark.parametrize("variable", CONFIG.variables, ids=lambda v: v.name)
