@@ -24,6 +24,9 @@ ROOTS = {
     "staging": "environments/staging",
     "production": "environments/production",
 }
+# One root at a time: staging and production could apply concurrently (they share only
+# global), but two applies against one moto server made the provider retry calls that had
+# succeeded (InvalidPermission.Duplicate on a security group rule), so the harness does not.
 APPLY_ORDER = (BOOTSTRAP, "global", "staging", "production")
 COLOURS_FILE = "colours.auto.tfvars.json"
 HARNESS_VARS_FILE = "harness.auto.tfvars.json"
@@ -162,9 +165,14 @@ class Stack:
 
     def ensure(self, name: str) -> Stack:
         """Apply a root once, with the roots it depends on (bootstrap first, then global)."""
-        for needed in APPLY_ORDER[: APPLY_ORDER.index(name) + 1]:
-            if needed in (BOOTSTRAP, "global", name) and needed not in self.applied:
-                self.apply(needed)
+        return self.ensure_all((name,))
+
+    def ensure_all(self, names: tuple[str, ...] = APPLY_ORDER) -> Stack:
+        """Apply roots once each, in order, with the roots they depend on (bootstrap, global)."""
+        for name in APPLY_ORDER:
+            needed = name in (BOOTSTRAP, "global") or name in names
+            if needed and name not in self.applied:
+                self.apply(name)
         return self
 
     def plan(self, name: str) -> PlanSummary:
@@ -203,12 +211,16 @@ def destroy_applied(stack: Stack, keep: bool = False, progress: Progress = print
         )
         return
     errors = []
-    for name in reversed(list(stack.applied)):
+
+    def destroy(name: str) -> None:
         try:
-            stack.destroy(name)
+            timed(progress, f"destroy {name}")(partial(stack.destroy, name))
             stack.applied.remove(name)
         except HarnessError as error:
             errors.append(f"{name}: {error}")
+
+    for name in reversed(list(stack.applied)):
+        destroy(name)
     if errors:
         raise HarnessError("destroy failed:\n" + "\n".join(errors))
 

@@ -21,7 +21,7 @@ SHIM_MODULES: tuple[str, ...] = (
     "route53_private_zone",
     "cloudfront_distribution_config",
     "autoscaling_scale_in",
-    "autoscaling_policy_enabled",
+    "autoscaling_policy_readback",
 )
 
 

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def platform(stack: Stack) -> TerraformPlatform:
-    """Production applied with blue live at v1.0.0."""
-    stack.ensure("production")
+    """Production applied with blue live at v1.0.0 (with every other environment)."""
+    stack.ensure_all()
     return TerraformPlatform(stack)
 
 

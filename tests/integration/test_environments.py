@@ -58,7 +58,7 @@ _plans: dict[str, PlanSummary] = {}
 @pytest.mark.parametrize("name", ENVIRONMENTS)
 def test_deploy_environment_applies(stack: Stack, name: str) -> None:
     """Stage deploy: the root (and what it depends on) applies on the seeded account."""
-    stack.ensure(name)
+    stack.ensure_all(ENVIRONMENTS)
     assert name in stack.applied
 
 

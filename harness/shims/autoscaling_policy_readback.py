@@ -1,4 +1,4 @@
-"""Shim: scaling policies report whether they are enabled."""
+"""Shim: scaling policies read back as AWS returns them."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from typing import Any
 
 
 def apply() -> None:
-    """moto drops the Enabled flag of scaling policies, so every plan re-enables each one.
+    """moto reads scaling policies back unlike AWS, so every plan updates each one.
 
     AWS stores the `Enabled` flag of PutScalingPolicy (default true) and returns it from
-    DescribePolicies. moto drops it; the AWS provider then reads `enabled = false` and
-    plans an update of every `aws_autoscaling_policy` on every plan. This keeps the flag
-    on the policy object (true unless PutScalingPolicy said otherwise).
+    DescribePolicies, and returns `PredictiveScalingConfiguration` only for predictive
+    policies. moto drops the flag (the provider reads `enabled = false`) and returns an
+    empty `PredictiveScalingConfiguration` on every policy (the provider reads a block
+    that the configuration does not have). This keeps the flag on the policy (true unless
+    PutScalingPolicy said otherwise) and drops an empty predictive configuration.
     """
     from moto.autoscaling.models import FakeScalingPolicy
     from moto.autoscaling.responses import AutoScalingResponse
@@ -28,6 +30,8 @@ def apply() -> None:
         policy = self.autoscaling_backend.policies.get(name)
         if policy is not None:
             policy.enabled = enabled  # type: ignore[attr-defined]
+            if not policy.predictive_scaling_configuration:
+                policy.predictive_scaling_configuration = None  # type: ignore[assignment]
         return result
 
     put_scaling_policy._harness_shim = True  # type: ignore[attr-defined]
