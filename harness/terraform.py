@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +95,25 @@ def cli_config(mirror: Path | None, cache_dir: Path) -> Path:
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path
+
+
+@contextmanager
+def plugin_cache_lock() -> Iterator[None]:
+    """Hold the shared plugin cache for one `terraform init` at a time (threads and processes).
+
+    Concurrent inits filling an empty plugin cache fail with "after installing
+    registry.terraform.io/hashicorp/aws it is still not detected in .terraform/providers".
+    """
+    path = cache_root() / "plugin-cache.lock"
+    with _INIT_LOCK, path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_INIT_LOCK = threading.Lock()
 
 
 def terraform_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -209,9 +231,11 @@ class Runner:
         kwargs: dict[str, Any] = {"upgrade": False}
         if not backend:
             kwargs["backend"] = False
-        return str(
-            self._run("init", self._tf.init, init_vars=dict(backend_config or {}) or None, **kwargs)
-        )
+        with plugin_cache_lock():
+            output = self._run(
+                "init", self._tf.init, init_vars=dict(backend_config or {}) or None, **kwargs
+            )
+        return str(output)
 
     def validate(self) -> dict[str, Any]:
         """`terraform validate -json`; raises naming the root when invalid."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,24 @@ def test_every_module_is_validated_through_a_root() -> None:
         reached |= _called_modules(terraform.TEMPLATE_DIR / root)
     modules = {d.resolve() for d in (terraform.TEMPLATE_DIR / "modules").iterdir() if d.is_dir()}
     assert modules - reached == set(), "modules no root calls (so validate never checks them)"
+
+
+def test_plugin_cache_lock_serialises_inits(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path))
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def init(n: int) -> None:
+        with terraform.plugin_cache_lock():
+            if inside:
+                overlaps.append(n)
+            inside.append(n)
+            time.sleep(0.02)
+            inside.remove(n)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(init, range(8)))
+    assert overlaps == []
+    assert (tmp_path / "plugin-cache.lock").exists()
