@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
@@ -203,6 +204,37 @@ def check_route53_private_zone(account: Account) -> None:
     assert [v["VPCId"] for v in read.get("VPCs", [])] == [vpc], read.get("VPCs")
 
 
+def distribution_config(
+    caller: str, oac: str | None = None, certificate: str | None = None
+) -> dict[str, Any]:
+    """A CloudFront distribution in front of an S3 origin, as modules/cdn shapes it."""
+    origin: dict[str, Any] = {
+        "Id": "s3",
+        "DomainName": "bucket.s3.eu-west-1.amazonaws.com",
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+    if oac:
+        origin["OriginAccessControlId"] = oac
+    config: dict[str, Any] = {
+        "CallerReference": caller,
+        "Comment": "shim check",
+        "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [origin]},
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "s3",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        },
+    }
+    if certificate:
+        config["ViewerCertificate"] = {
+            "ACMCertificateArn": certificate,
+            "SSLSupportMethod": "sni-only",
+            "MinimumProtocolVersion": "TLSv1.2_2021",
+        }
+    return config
+
+
 def check_cloudfront_distribution_config(account: Account) -> None:
     """A distribution with a cache policy, an OAC and an ACM certificate reads back as set."""
     cloudfront = account.client("cloudfront", region="us-east-1")
@@ -216,32 +248,7 @@ def check_cloudfront_distribution_config(account: Account) -> None:
     )["OriginAccessControl"]["Id"]
     certificate = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
     created = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": f"{account.project}-cf",
-            "Comment": "shim check",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": "s3",
-                        "DomainName": "bucket.s3.eu-west-1.amazonaws.com",
-                        "OriginAccessControlId": oac,
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
-            "DefaultCacheBehavior": {
-                "TargetOriginId": "s3",
-                "ViewerProtocolPolicy": "redirect-to-https",
-                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
-            },
-            "ViewerCertificate": {
-                "ACMCertificateArn": certificate,
-                "SSLSupportMethod": "sni-only",
-                "MinimumProtocolVersion": "TLSv1.2_2021",
-            },
-        }
+        DistributionConfig=distribution_config(f"{account.project}-cf", oac, certificate)
     )["Distribution"]["Id"]
     config = cloudfront.get_distribution_config(Id=created)["DistributionConfig"]
     assert "ForwardedValues" not in config["DefaultCacheBehavior"], config["DefaultCacheBehavior"]
@@ -423,26 +430,7 @@ def waits_cloudfront_distribution(account: Account) -> None:
     """A distribution is Deployed after create and after disable, and gone after delete."""
     cloudfront = account.client("cloudfront", region="us-east-1")
     created = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": f"{account.project}-waiters",
-            "Comment": "waiter check",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": "s3",
-                        "DomainName": "bucket.s3.eu-west-1.amazonaws.com",
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
-            "DefaultCacheBehavior": {
-                "TargetOriginId": "s3",
-                "ViewerProtocolPolicy": "redirect-to-https",
-                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
-            },
-        }
+        DistributionConfig=distribution_config(f"{account.project}-waiters")
     )["Distribution"]["Id"]
     read = cloudfront.get_distribution(Id=created)
     assert read["Distribution"]["Status"] == "Deployed", read["Distribution"]["Status"]
