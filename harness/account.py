@@ -7,9 +7,11 @@ import datetime as dt
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +43,11 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def new_run_id(prefix: str = "r") -> str:
+    """A short run id (prefix, month and day, 6 hex digits) that fits 12-character names."""
+    return f"{prefix}{time.strftime('%m%d')}{secrets.token_hex(3)}"
 
 
 def project_name(run_id: str) -> str:

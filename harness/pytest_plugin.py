@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from harness.account import Account, Seed
+from harness.account import Account, Seed, new_run_id
 from harness.hcl import Config, config_dirs, load_dir
 from harness.stack import Stack
 from harness.terraform import TEMPLATE_DIR
@@ -41,7 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def run_id(request: pytest.FixtureRequest) -> str:
     """The run id: names carry it as a prefix, resources as the tag harness:run-id."""
     given = request.config.getoption("--run-id")
-    return str(given) if given else f"t{time.strftime('%m%d')}{secrets.token_hex(3)}"
+    return str(given) if given else new_run_id("t")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -15,6 +14,7 @@ from typing import Any
 
 from harness.account import ENVIRONMENTS, INITIAL_VERSION, Account, Seed
 from harness.errors import HarnessError
+from harness.hcl import load_dir
 from harness.terraform import PlanSummary, Runner, copy_template
 
 BOOTSTRAP = "bootstrap"
@@ -38,10 +38,7 @@ Progress = Callable[[str], None]
 
 def declared_variables(root: Path) -> set[str]:
     """Names of the variables a terraform root declares."""
-    names: set[str] = set()
-    for path in root.glob("*.tf"):
-        names.update(re.findall(r'^variable\s+"([^"]+)"', path.read_text(), re.MULTILINE))
-    return names
+    return {variable.name for variable in load_dir(root, ("*.tf",)).variables}
 
 
 def initial_colours(version: str = INITIAL_VERSION, capacity: int = INITIAL_CAPACITY) -> dict:

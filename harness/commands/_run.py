@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import time
 from pathlib import Path
 
 from harness.account import DEFAULT_REGION
@@ -27,11 +25,6 @@ def add_run_options(parser: argparse.ArgumentParser, account: bool = True) -> No
         help="run id: prefix of every name, value of the harness:run-id tag",
     )
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", DEFAULT_REGION))
-
-
-def new_run_id() -> str:
-    """A short run id that fits the template's 12-character project names."""
-    return f"r{time.strftime('%m%d')}{secrets.token_hex(3)}"
 
 
 def run_file(run_id: str) -> Path:

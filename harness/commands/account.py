@@ -6,8 +6,8 @@ import argparse
 import os
 import signal
 
-from harness.account import open_account, seed
-from harness.commands._run import add_run_options, new_run_id, require_run_id, run_file
+from harness.account import new_run_id, open_account, seed
+from harness.commands._run import add_run_options, require_run_id, run_file
 from harness.stack import Stack
 from harness.sweep import delete_all, find_resources
 

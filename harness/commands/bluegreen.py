@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from harness.account import new_run_id
 from harness.bluegreen import (
     DEFAULT_STEPS,
     ReleaseTool,
@@ -15,7 +16,7 @@ from harness.bluegreen import (
     status_json,
     status_table,
 )
-from harness.commands._run import add_run_options, new_run_id, require_run_id, run_file
+from harness.commands._run import add_run_options, require_run_id, run_file
 from harness.stack import APPLY_ORDER, Stack
 
 

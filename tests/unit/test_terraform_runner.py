@@ -12,7 +12,7 @@ import pytest
 
 from harness import terraform
 from harness.errors import TerraformError
-from harness.hcl import load_dir
+from harness.hcl import Config
 
 pytestmark = pytest.mark.unit
 
@@ -156,21 +156,22 @@ def test_root_terraform_validate(validation: dict[str, str | None], relative: st
     assert validation[relative] is None, validation[relative]
 
 
-def _called_modules(directory: Path) -> set[Path]:
-    """Module directories reached from `directory` through local module calls, transitively."""
-    found: set[Path] = set()
-    for call in load_dir(directory, ("*.tf",)).module_calls:
-        target = (directory / str(call.body["source"])).resolve()
-        if target not in found:
-            found |= {target} | _called_modules(target)
+def _called_modules(configs: dict[str, Config], relative: str) -> set[str]:
+    """Module directories (relative to terraform/) reached from `relative`, transitively."""
+    found: set[str] = set()
+    for call in configs[relative].module_calls:
+        target = (terraform.TEMPLATE_DIR / relative / str(call.body["source"])).resolve()
+        name = str(target.relative_to(terraform.TEMPLATE_DIR))
+        if name not in found:
+            found |= {name} | _called_modules(configs, name)
     return found
 
 
-def test_every_module_is_validated_through_a_root() -> None:
-    reached: set[Path] = set()
+def test_every_module_is_validated_through_a_root(template_configs: dict[str, Config]) -> None:
+    reached: set[str] = set()
     for root in terraform.root_dirs():
-        reached |= _called_modules(terraform.TEMPLATE_DIR / root)
-    modules = {d.resolve() for d in (terraform.TEMPLATE_DIR / "modules").iterdir() if d.is_dir()}
+        reached |= _called_modules(template_configs, root)
+    modules = {f"modules/{d.name}" for d in (terraform.TEMPLATE_DIR / "modules").iterdir()}
     assert modules - reached == set(), "modules no root calls (so validate never checks them)"
 
 
