@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from harness.errors import HarnessError
+from harness.errors import AccountError
 
 DEFAULT_REGION = "eu-west-1"
 GLOBAL_REGION = "us-east-1"  # CloudFront certificates live here
@@ -32,10 +32,6 @@ DOMAIN_VARIABLE = "HARNESS_AWS_DOMAIN"
 MOTO_ACCOUNT_ID = "123456789012"
 ENVIRONMENTS = ("staging", "production")
 INITIAL_VERSION = "v1.0.0"
-
-
-class AccountError(HarnessError):
-    """The account could not be started, reached or trusted."""
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from tenacity import RetryError, retry, retry_if_result, stop_after_delay, wait_fixed
 
-from harness.errors import HarnessError
+from harness.errors import ReleaseError, ReleaseLocked
 
 if TYPE_CHECKING:
     from harness.stack import Stack
@@ -29,18 +29,6 @@ COLOURS = ("blue", "green")
 DEFAULT_STEPS = (10, 50, 100)
 
 Progress = Callable[[str], None]
-
-
-class ReleaseError(HarnessError):
-    """A release step was refused or failed; traffic is left as the message says."""
-
-    exit_code = 3
-
-
-class ReleaseLocked(ReleaseError):
-    """Another release of the same environment is running."""
-
-    exit_code = 4
 
 
 @dataclass(frozen=True)

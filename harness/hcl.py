@@ -13,6 +13,7 @@ import hcl2
 from hcl2 import SerializationOptions
 
 from harness.errors import HclError
+from harness.paths import skipped
 
 _OPTIONS = SerializationOptions(
     with_comments=False,
@@ -39,7 +40,6 @@ _LABELLED = {
     "packer": 0,
 }
 _LINE_LOCATION = re.compile(r"line (\d+)")
-SKIP_DIRS = {".terraform", ".git", ".venv", "node_modules", "__pycache__"}
 
 
 @dataclass(frozen=True)
@@ -276,9 +276,5 @@ def load_dir(path: Path, patterns: tuple[str, ...] = ("*.tf", "*.pkr.hcl")) -> C
 
 def config_dirs(root: Path, pattern: str = "*.tf") -> list[Path]:
     """Every directory under `root` holding a file matching `pattern`, skipping tool caches."""
-    found = {
-        f.parent
-        for f in root.rglob(pattern)
-        if not any(part in SKIP_DIRS for part in f.relative_to(root).parts)
-    }
+    found = {f.parent for f in root.rglob(pattern) if not skipped(f, root)}
     return sorted(found)

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from harness.errors import HarnessError
+from harness.errors import ImageError
 from harness.hcl import Block, Config, load_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,10 +47,6 @@ DEBIAN_KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 _VAR_REF = re.compile(r"\$\{var\.([A-Za-z0-9_]+)\}")
 _ANY_REF = re.compile(r"\$\{[^}]*\}")
 _RECAP = re.compile(r"^\S.*?:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
-
-class ImageError(HarnessError):
-    """A local image build failed; the message names the image, file or task at fault."""
 
 
 # --- the Packer template: one source of truth ---

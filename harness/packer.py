@@ -10,14 +10,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.errors import PackerError
 from harness.image import PACKER_DIR, image_names, lineage
 
 Progress = Callable[[str], None]
-
-
-class PackerError(HarnessError):
-    """Packer is missing, a build failed, or its manifest lacks an image."""
 
 
 def packer_binary() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -22,9 +21,8 @@ import tftest
 
 from harness.errors import TerraformError
 from harness.hcl import config_dirs, load_dir
+from harness.paths import TEMPLATE_DIR, cache_root, file_lock
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIR = REPO_ROOT / "terraform"
 INSTALL_HINT = (
     "terraform was not found on PATH (or at $TERRAFORM): install Terraform >= 1.11 "
     "(https://developer.hashicorp.com/terraform/install) or set TERRAFORM to its path"
@@ -38,13 +36,6 @@ def terraform_binary() -> str:
     if not binary or not Path(binary).exists():
         raise TerraformError(INSTALL_HINT)
     return binary
-
-
-def cache_root() -> Path:
-    """Where the harness keeps state that outlives a run (plugin cache, CLI config)."""
-    root = Path(os.environ.get("HARNESS_CACHE", REPO_ROOT / ".cache"))
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 # Terraform's implied local mirror directories (Linux), then a system-wide one; the first
@@ -104,13 +95,8 @@ def plugin_cache_lock() -> Iterator[None]:
     Concurrent inits filling an empty plugin cache fail with "after installing
     registry.terraform.io/hashicorp/aws it is still not detected in .terraform/providers".
     """
-    path = cache_root() / "plugin-cache.lock"
-    with _INIT_LOCK, path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with _INIT_LOCK, file_lock(cache_root() / "plugin-cache.lock"):
+        yield
 
 
 _INIT_LOCK = threading.Lock()

@@ -15,17 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.errors import PolicyError
 from harness.policy.catalogue import checkov_check_ids, policy_of
 from harness.policy.findings import Finding
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 TIMEOUT_SECONDS = 600
-
-
-class PolicyError(HarnessError):
-    """The scan itself could not run or could not read its input (exit code 2)."""
 
 
 @dataclass

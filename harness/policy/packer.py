@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HclError
-from harness.hcl import SKIP_DIRS, Block, load_file
+from harness.hcl import Block, load_file
+from harness.paths import skipped
 from harness.policy.findings import Finding
 
 BUILDERS = ("amazon-ebs", "amazon-ebssurrogate", "amazon-ebsvolume", "amazon-instance")
@@ -26,11 +27,7 @@ def packer_files(target: Path) -> list[Path]:
     """Every `.pkr.hcl` file under `target` (or `target` itself), skipping tool caches."""
     if target.is_file():
         return [target] if target.name.endswith(".pkr.hcl") else []
-    return sorted(
-        f
-        for f in target.rglob("*.pkr.hcl")
-        if not any(part in SKIP_DIRS for part in f.relative_to(target).parts)
-    )
+    return sorted(f for f in target.rglob("*.pkr.hcl") if not skipped(f, target))
 
 
 def _source_problems(body: dict[str, Any]) -> dict[str, str]:
