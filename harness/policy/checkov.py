@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import PolicyError
+from harness.paths import REPO_ROOT
 from harness.policy.catalogue import checkov_check_ids, policy_of
 from harness.policy.findings import Finding
 
-REPO = Path(__file__).resolve().parents[2]
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 TIMEOUT_SECONDS = 600
 
@@ -42,7 +42,7 @@ def checkov_binary() -> str:
         if not Path(configured).is_file():
             raise PolicyError(f"HARNESS_CHECKOV={configured}: no such file")
         return configured
-    local = REPO / ".venv-checkov" / "bin" / "checkov"
+    local = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
     if local.is_file():
         return str(local)
     found = shutil.which("checkov")
@@ -97,8 +97,13 @@ def run_checkov(target: Path) -> CheckovReport:
 
 
 def _raise_on_check_errors(stderr: str, target: Path) -> None:
-    """A custom check that crashes reports UNKNOWN, not FAILED: treat it as a broken scan."""
-    broken = [line for line in stderr.splitlines() if "Failed to run check" in line]
+    """A custom check that crashes reports UNKNOWN, not FAILED, and one that cannot be imported
+    is left out with only a log line: treat either as a broken scan."""
+    broken = [
+        line
+        for line in stderr.splitlines()
+        if "Failed to run check" in line or "Cannot load external check" in line
+    ]
     if broken:
         raise PolicyError(f"checks crashed while scanning {target}: " + " | ".join(broken[:5]))
 

@@ -6,16 +6,9 @@ import re
 from typing import Any
 
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_graph import (  # type: ignore[import-not-found]  # on sys.path in checkov
-    Attached,
-    Graph,
-    Statement,
-    Vertex,
-    as_list,
-    first,
-    role_policies,
-    role_trusts_service,
-)
+from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_iamdoc import Attached, Statement, role_policies, role_trusts_service  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import as_list, first  # type: ignore[import-not-found]  # on sys.path in checkov
 
 EC2 = "ec2.amazonaws.com"
 # (context key compared, the request key it must equal)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from tpl_base import TplCheck, TplDataCheck  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_graph import (  # type: ignore[import-not-found]  # on sys.path in checkov
-    Graph,
+from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_iamdoc import (  # type: ignore[import-not-found]  # on sys.path in checkov
     Statement,
-    blocks,
-    first,
+    action_matches,
     role_policies,
     role_trusts_service,
     statements_of_document_data,
     statements_of_json,
 )
+from tpl_values import blocks, first  # type: ignore[import-not-found]  # on sys.path in checkov
 
 S3_READ_PREFIXES = ("s3:get", "s3:list")
 # Object writes an application may need on its own data (e.g. the picture bucket).
@@ -24,8 +24,6 @@ FEEDING_BUCKETS = ("release", "configuration", "config", "keys", "state", "tfsta
 
 
 def _grants_passrole(st: Statement) -> bool:
-    from tpl_graph import action_matches
-
     return st.effect.lower() == "allow" and any(
         action_matches(a, "iam:PassRole") for a in st.actions
     )

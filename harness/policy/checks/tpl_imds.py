@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_graph import Graph, blocks, first  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import blocks, first  # type: ignore[import-not-found]  # on sys.path in checkov
 
 
 class ImdsHopLimit(TplCheck):

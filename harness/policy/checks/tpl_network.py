@@ -5,20 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_graph import (  # type: ignore[import-not-found]  # on sys.path in checkov
-    INGRESS_TYPES,
-    Graph,
-    Rule,
-    Vertex,
-    as_list,
-    blocks,
-    first,
-    ingress_rules,
-    is_private_cidr,
-    mentions,
-    target_groups,
-    truthy,
-)
+from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_ingress import INGRESS_TYPES, Rule, ingress_rules, is_private_cidr, target_groups  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import as_list, blocks, first, mentions, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
 
 LB_TYPES = ("aws_lb", "aws_alb")
 LB_WORDS = ("alb", "lb", "load_balancer", "loadbalancer")

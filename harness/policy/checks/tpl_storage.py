@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_graph import Graph, Statement, blocks, first, policy_statements, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_iamdoc import Statement, policy_statements  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import blocks, first, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
 
 
 def _denies_plain_http(st: Statement) -> bool:

@@ -1,0 +1,146 @@
+"""Security-group ingress rules for the custom checks, one shape for every way to write them.
+
+An ingress rule can be an inline `ingress` block of `aws_security_group`, an
+`aws_security_group_rule` of type ingress or an `aws_vpc_security_group_ingress_rule`; each is
+read into a `Rule` (protocol, ports, CIDRs, source groups). Also: which groups a rule opens,
+and whether a CIDR lies inside VPC address space.
+
+Loaded by checkov with --external-checks-dir (this directory on sys.path): standard library
+and the sibling tpl_* modules only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import blocks, first, strings, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
+
+WORLD = ("0.0.0.0/0", "::/0")
+ALL_PROTOCOLS = ("-1", "all")
+
+
+@dataclass
+class Rule:
+    """One ingress (or NACL) rule, normalised across the resource shapes that express it."""
+
+    where: str
+    protocol: str
+    from_port: int
+    to_port: int
+    cidrs: list[str]
+    source_groups: list[str]
+    self_source: bool
+    cidr_keys: tuple[str, ...] = ()
+
+    def covers(self, port: int) -> bool:
+        """Whether the rule opens `port`."""
+        if self.protocol in ALL_PROTOCOLS:
+            return True
+        return self.from_port <= port <= self.to_port
+
+    @property
+    def all_protocols(self) -> bool:
+        """Every protocol and port."""
+        return self.protocol in ALL_PROTOCOLS
+
+    @property
+    def world(self) -> bool:
+        """Open to the internet."""
+        return any(c in WORLD for c in self.cidrs)
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(str(first({"v": value}, "v")))
+    except (TypeError, ValueError):
+        return default
+
+
+def _protocol(value: Any) -> str:
+    text = str(first({"v": value}, "v", "-1")).strip().lower()
+    return "-1" if text in ("-1", "all") else text
+
+
+def ingress_rules(type_: str, conf: dict[str, Any]) -> list[Rule]:
+    """The ingress rules a resource declares (security group, group rule or VPC ingress rule)."""
+    if type_ == "aws_security_group":
+        return [
+            Rule(
+                where=f"ingress block {i + 1}",
+                protocol=_protocol(b.get("protocol")),
+                from_port=_int(b.get("from_port"), 0),
+                to_port=_int(b.get("to_port"), 65535),
+                cidrs=strings(b.get("cidr_blocks")) + strings(b.get("ipv6_cidr_blocks")),
+                source_groups=strings(b.get("security_groups")),
+                self_source=truthy(b.get("self")),
+                cidr_keys=("ingress.cidr_blocks", "ingress.ipv6_cidr_blocks"),
+            )
+            for i, b in enumerate(blocks(conf, "ingress"))
+        ]
+    if type_ == "aws_security_group_rule" and str(first(conf, "type")) == "ingress":
+        return [
+            Rule(
+                where="rule",
+                protocol=_protocol(conf.get("protocol")),
+                from_port=_int(conf.get("from_port"), 0),
+                to_port=_int(conf.get("to_port"), 65535),
+                cidrs=strings(conf.get("cidr_blocks")) + strings(conf.get("ipv6_cidr_blocks")),
+                source_groups=strings(conf.get("source_security_group_id")),
+                self_source=truthy(conf.get("self")),
+                cidr_keys=("cidr_blocks", "ipv6_cidr_blocks"),
+            )
+        ]
+    if type_ == "aws_vpc_security_group_ingress_rule":
+        protocol = _protocol(conf.get("ip_protocol"))
+        return [
+            Rule(
+                where="rule",
+                protocol=protocol,
+                from_port=_int(conf.get("from_port"), 0 if protocol == "-1" else -1),
+                to_port=_int(conf.get("to_port"), 65535 if protocol == "-1" else -1),
+                cidrs=strings(conf.get("cidr_ipv4")) + strings(conf.get("cidr_ipv6")),
+                source_groups=strings(conf.get("referenced_security_group_id")),
+                self_source=False,
+                cidr_keys=("cidr_ipv4", "cidr_ipv6"),
+            )
+        ]
+    return []
+
+
+INGRESS_TYPES = (
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+)
+
+
+def target_groups(graph: Graph, vertex: Vertex) -> list[Vertex]:
+    """The security group(s) a rule belongs to (the group itself for inline rules)."""
+    if vertex.type == "aws_security_group":
+        return [vertex]
+    return [
+        v
+        for v in graph.through_variables(vertex, "security_group_id")
+        if v.type == "aws_security_group"
+    ]
+
+
+PRIVATE_RANGES = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+
+
+def is_private_cidr(text: str) -> bool:
+    """A literal CIDR inside VPC address space (RFC 1918, RFC 6598, IPv6 ULA)."""
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return any(
+        net.version == private.version and net.subnet_of(private)  # type: ignore[arg-type]
+        for private in PRIVATE_RANGES
+    )
