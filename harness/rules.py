@@ -1,16 +1,18 @@
-"""Structural rules over the parsed template; each returns its problems as `file:line: message`."""
+"""Style and structure rules over the parsed template; each returns `file:line: message` problems.
+
+Security rules (IMDSv2, bucket protection, security group protocols...) are not here: the policy
+catalogue (harness/policy/) owns every one of them, and `python -m harness policy` enforces it.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from harness.hcl import Block, Config, load_attributes
+from harness.hcl import Config, load_attributes
 
 AWS_SOURCE = "hashicorp/aws"
 AWS_CONSTRAINT = "~> 5.100"
 TERRAFORM_CONSTRAINT = ">= 1.11"
-ALL_PROTOCOLS = {"-1", "all"}
 
 Rule = Callable[[Config], list[str]]
 
@@ -110,71 +112,9 @@ def backend_problems(config: Config) -> list[str]:
     return problems
 
 
-def _rules_with_protocol(config: Config) -> list[tuple[Block, str, object]]:
-    """(block, direction, protocol) for every security group rule, inline or standalone."""
-    found: list[tuple[Block, str, object]] = []
-    for block in config.resources("aws_security_group"):
-        for direction in ("ingress", "egress"):
-            for rule in block.body.get(direction, []) or []:
-                found.append((block, direction, rule.get("protocol")))
-    for block in config.resources("aws_security_group_rule"):
-        found.append((block, str(block.body.get("type")), block.body.get("protocol")))
-    for type_, direction in (
-        ("aws_vpc_security_group_ingress_rule", "ingress"),
-        ("aws_vpc_security_group_egress_rule", "egress"),
-    ):
-        for block in config.resources(type_):
-            found.append((block, direction, block.body.get("ip_protocol")))
-    return found
-
-
-def all_protocol_rules(config: Config) -> list[str]:
-    """No security group rule opens every protocol."""
-    return [
-        f"{block.where}: {block.address} opens every protocol ({direction}, protocol {proto!r})"
-        for block, direction, proto in _rules_with_protocol(config)
-        if str(proto).lower() in ALL_PROTOCOLS
-    ]
-
-
-def imds_optional(config: Config) -> list[str]:
-    """Every launch template and instance requires IMDSv2 tokens."""
-    problems = []
-    for block in config.resources("aws_launch_template") + config.resources("aws_instance"):
-        options = (block.body.get("metadata_options") or [{}])[0]
-        if options.get("http_tokens") != "required":
-            problems.append(
-                f"{block.where}: {block.address} does not set "
-                'metadata_options.http_tokens = "required"'
-            )
-    return problems
-
-
-def _references(block: Block, bucket: Block) -> bool:
-    value = str(block.body.get("bucket", ""))
-    return re.search(rf"\baws_s3_bucket\.{re.escape(bucket.name)}\b", value) is not None
-
-
-def unprotected_buckets(config: Config) -> list[str]:
-    """Every bucket has server-side encryption and a public access block."""
-    companions = {
-        "aws_s3_bucket_server_side_encryption_configuration": "server-side encryption",
-        "aws_s3_bucket_public_access_block": "a public access block",
-    }
-    problems = []
-    for bucket in config.resources("aws_s3_bucket"):
-        for type_, what in companions.items():
-            if not any(_references(c, bucket) for c in config.resources(type_)):
-                problems.append(f"{bucket.where}: {bucket.address} has no {what} ({type_})")
-    return problems
-
-
 ALL_MODULE_RULES: dict[str, Rule] = {
     "typed_described_variables": untyped_or_undescribed_variables,
     "described_outputs": undescribed_outputs,
     "sorted_variables_outputs": unsorted_blocks,
     "module_sources_resolve": unresolved_module_sources,
-    "no_all_protocol_rules": all_protocol_rules,
-    "imdsv2_required": imds_optional,
-    "buckets_protected": unprotected_buckets,
 }

@@ -107,6 +107,54 @@ def test_policy_bad_fixture_flags_resource(
     assert (resource, policy) in flagged
 
 
+# Shapes harness/rules.py used to catch beside the catalogue (IMDS-01, S3-01, NET-03); the
+# catalogue owns those rules now, and each shape is flagged by the named check.
+@pytest.mark.parametrize(
+    ("resource", "check"),
+    [
+        ("aws_launch_template.tokens_optional", "CKV_AWS_79"),
+        ("aws_instance.tokens_omitted", "CKV_AWS_79"),
+        ("aws_s3_bucket.pictures", "CKV_TPL_S3_SSE"),
+        ("aws_s3_bucket.pictures", "CKV2_AWS_6"),
+        ("aws_s3_bucket.uploads", "CKV_TPL_S3_SSE"),
+        ("aws_security_group.cluster", "CKV_TPL_NET_SG_SOURCES"),
+        ("aws_vpc_security_group_ingress_rule.queue_from_vpc", "CKV_TPL_NET_SG_SOURCES"),
+        ("aws_security_group_rule.queue_from_workers", "CKV_TPL_NET_SG_SOURCES"),
+        ("aws_security_group.workers", "CKV_TPL_NET_SG_SOURCES"),
+        ("aws_security_group_rule.queue_egress", "CKV_TPL_NET_SG_SOURCES"),
+        ("aws_vpc_security_group_egress_rule.queue_to_workers", "CKV_TPL_NET_SG_SOURCES"),
+    ],
+)
+def test_policy_catches_what_rules_py_caught(
+    fixture_scan: ScanResult, resource: str, check: str
+) -> None:
+    """Every shape of IMDS-01, S3-01 and NET-03 that harness/rules.py caught, the catalogue does."""
+    flagged = {(f.resource, f.check) for f in fixture_scan.findings}
+    assert (resource, check) in flagged, f"{check} did not flag {resource}"
+
+
+@pytest.mark.parametrize(
+    ("resource", "problem"),
+    [
+        ("aws_security_group.workers", "ingress block 1: every protocol from security groups"),
+        ("aws_security_group.workers", "egress block 1: egress on every protocol"),
+        ("aws_security_group_rule.queue_from_workers", "every protocol from security groups"),
+        ("aws_security_group_rule.queue_egress", "egress on every protocol"),
+        ("aws_vpc_security_group_egress_rule.queue_to_workers", "egress on every protocol"),
+    ],
+)
+def test_policy_net03_flags_every_all_protocol_rule(
+    fixture_scan: ScanResult, resource: str, problem: str
+) -> None:
+    """NET-03 refuses every-protocol security group rules from groups and in egress too."""
+    messages = [
+        f.message
+        for f in fixture_scan.findings
+        if f.resource == resource and f.check == "CKV_TPL_NET_SG_SOURCES"
+    ]
+    assert any(problem in m for m in messages), messages
+
+
 def test_policy_fixture_scan_runs_only_catalogue_checks(fixture_scan: ScanResult) -> None:
     """No check outside the catalogue reports (the run is restricted with --check)."""
     assert {f.check for f in fixture_scan.findings} <= set(POLICY_OF_CHECK)

@@ -3,7 +3,8 @@
 An ingress rule can be an inline `ingress` block of `aws_security_group`, an
 `aws_security_group_rule` of type ingress or an `aws_vpc_security_group_ingress_rule`; each is
 read into a `Rule` (protocol, ports, CIDRs, source groups). Also: which groups a rule opens,
-and whether a CIDR lies inside VPC address space.
+whether a CIDR lies inside VPC address space, and which egress rules (the same three shapes)
+open every protocol.
 
 Loaded by checkov with --external-checks-dir (this directory on sys.path): standard library
 and the sibling tpl_* modules only.
@@ -108,6 +109,22 @@ def ingress_rules(type_: str, conf: dict[str, Any]) -> list[Rule]:
             )
         ]
     return []
+
+
+def all_protocol_egress(type_: str, conf: dict[str, Any]) -> list[str]:
+    """Where this resource declares an egress rule for every protocol (inline, rule or VPC rule)."""
+    if type_ == "aws_security_group":
+        protocols = [
+            (f"egress block {i + 1}", b.get("protocol"))
+            for i, b in enumerate(blocks(conf, "egress"))
+        ]
+    elif type_ == "aws_security_group_rule" and str(first(conf, "type")) == "egress":
+        protocols = [("rule", conf.get("protocol"))]
+    elif type_ == "aws_vpc_security_group_egress_rule":
+        protocols = [("rule", conf.get("ip_protocol"))]
+    else:
+        protocols = []
+    return [where for where, value in protocols if _protocol(value) == "-1"]
 
 
 INGRESS_TYPES = (

@@ -6,7 +6,14 @@ from typing import Any
 
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_ingress import INGRESS_TYPES, Rule, ingress_rules, is_private_cidr, target_groups  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_ingress import (  # type: ignore[import-not-found]  # on sys.path in checkov
+    INGRESS_TYPES,
+    Rule,
+    all_protocol_egress,
+    ingress_rules,
+    is_private_cidr,
+    target_groups,
+)
 from tpl_values import as_list, blocks, first, mentions, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
 
 LB_TYPES = ("aws_lb", "aws_alb")
@@ -154,25 +161,40 @@ class SshSources(TplCheck):
 
 
 class GroupSources(TplCheck):
-    """Inside the VPC, rules name security groups; nothing opens every protocol to a CIDR."""
+    """Inside the VPC, rules name security groups; no security group rule opens every protocol.
+
+    A network ACL may not allow every protocol from a CIDR; a security group rule may not open
+    every protocol at all (ingress from CIDRs or groups, egress to anywhere).
+    """
 
     def __init__(self) -> None:
         super().__init__(
             "CKV_TPL_NET_SG_SOURCES",
             "No all-protocol rules from CIDRs; VPC-internal ingress references security groups",
-            (*INGRESS_TYPES, "aws_network_acl", "aws_network_acl_rule", "aws_default_network_acl"),
+            (
+                *INGRESS_TYPES,
+                "aws_vpc_security_group_egress_rule",
+                "aws_network_acl",
+                "aws_network_acl_rule",
+                "aws_default_network_acl",
+            ),
         )
 
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
-        """Fail all-protocol CIDR rules, VPC CIDR sources, and API/Redis ingress from others."""
+        """Fail all-protocol rules, VPC CIDR sources, and API/Redis ingress from others."""
         if type_ in ("aws_network_acl", "aws_default_network_acl", "aws_network_acl_rule"):
             return _nacl_problems(type_, conf)
+        problems = [
+            f"{where}: egress on every protocol" for where in all_protocol_egress(type_, conf)
+        ]
         rules, groups = _rules(type_, conf, graph)
         endpoint_group = bool(groups) and all(_is_endpoint_group(graph, g) for g in groups)
-        problems = []
         for rule in rules:
             if rule.all_protocols and rule.cidrs:
                 problems.append(f"{rule.where}: every protocol from CIDRs {rule.cidrs}")
+            if rule.all_protocols and (rule.source_groups or rule.self_source):
+                sources = rule.source_groups + (["self"] if rule.self_source else [])
+                problems.append(f"{rule.where}: every protocol from security groups {sources}")
             inside = [c for c in rule.cidrs if is_private_cidr(c) or _names_vpc_cidr(c)]
             if inside and not (
                 endpoint_group and rule.protocol == "tcp" and rule.from_port == rule.to_port == 443
