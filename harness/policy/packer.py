@@ -9,7 +9,6 @@ one included) and every build-level `source` block that sets them itself.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,9 @@ from harness.errors import HclError
 from harness.hcl import Block, load_file
 from harness.paths import skipped
 from harness.policy.findings import Finding
+from harness.policy.suppressions import skip_in
 
 BUILDERS = ("amazon-ebs", "amazon-ebssurrogate", "amazon-ebsvolume", "amazon-instance")
-SKIP_COMMENT = re.compile(r"#\s*checkov:skip=([A-Za-z0-9_]+)(?::(.*))?")
 
 
 def packer_files(target: Path) -> list[Path]:
@@ -53,9 +52,9 @@ def _skips(lines: list[str], start: int, end: int) -> dict[str, str]:
     """`#checkov:skip` comments between two 1-based lines: check id -> reason."""
     found = {}
     for text in lines[start - 1 : end]:
-        match = SKIP_COMMENT.search(text)
-        if match:
-            found[match.group(1)] = (match.group(2) or "").strip()
+        skip = skip_in(text)
+        if skip:
+            found[skip[0]] = skip[1]
     return found
 
 

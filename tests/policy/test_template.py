@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
+from harness.paths import PACKER_DIR, TEMPLATE_DIR
 from harness.policy import ScanResult
 from harness.policy.catalogue import POLICY_OF_CHECK
+from harness.policy.suppressions import suppressions_in
 
 pytestmark = pytest.mark.policy
-
-REPO = Path(__file__).resolve().parents[2]
-SKIP = re.compile(r"#\s*checkov:skip=([A-Za-z0-9_]+)(?::(.*))?")
 
 
 def _describe(result: ScanResult) -> str:
@@ -34,17 +30,7 @@ def test_policy_packer_scans_clean(packer_scan: ScanResult) -> None:
 
 def suppressions_in_tree() -> list[tuple[str, str, str]]:
     """(file:line, check id, reason) for every `#checkov:skip=` in terraform/ and packer/."""
-    found = []
-    for top in ("terraform", "packer"):
-        for path in sorted((REPO / top).rglob("*")):
-            if path.suffix not in (".tf", ".hcl") or ".terraform" in path.parts:
-                continue
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                match = SKIP.search(line)
-                if match:
-                    where = f"{path.relative_to(REPO)}:{number}"
-                    found.append((where, match.group(1), (match.group(2) or "").strip()))
-    return found
+    return [(s.where, s.check, s.reason) for s in suppressions_in((TEMPLATE_DIR, PACKER_DIR))]
 
 
 @pytest.mark.parametrize(
