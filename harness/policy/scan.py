@@ -5,24 +5,19 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harness.errors import HclError
+from harness.errors import HclError, PolicyError
 from harness.hcl import load_file
-from harness.policy.checkov import PolicyError, run_checkov
+from harness.paths import skipped
+from harness.policy.checkov import run_checkov
 from harness.policy.findings import ScanResult
 from harness.policy.packer import PACKER_CHECKS, check_packer, packer_files
-
-SKIP_PARTS = {".terraform", ".git", ".venv", ".venv-checkov", "node_modules", "__pycache__"}
 
 
 def terraform_files(target: Path) -> list[Path]:
     """Every `.tf` file under `target` (or `target` itself), skipping tool caches."""
     if target.is_file():
         return [target] if target.suffix == ".tf" else []
-    return sorted(
-        f
-        for f in target.rglob("*.tf")
-        if not any(part in SKIP_PARTS for part in f.relative_to(target).parts)
-    )
+    return sorted(f for f in target.rglob("*.tf") if not skipped(f, target))
 
 
 def has_blocks(files: list[Path]) -> bool:
