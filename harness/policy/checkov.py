@@ -56,6 +56,11 @@ def checkov_binary() -> str:
 
 def run_checkov(target: Path) -> CheckovReport:
     """Scan a directory (or one .tf file) with the catalogue's built-in and custom checks."""
+    return parse_report(checkov_document(target), target)
+
+
+def checkov_document(target: Path) -> Any:
+    """checkov's JSON report for a directory (or one .tf file), before any mapping to policies."""
     where = ["-f", str(target)] if target.is_file() else ["-d", str(target)]
     command = [
         checkov_binary(),
@@ -93,7 +98,18 @@ def run_checkov(target: Path) -> CheckovReport:
         raise PolicyError(
             f"checkov failed on {target} (exit {done.returncode}): " + " | ".join(tail)
         ) from error
-    return parse_report(document, target)
+    return document
+
+
+def reported_check_ids(document: Any) -> set[str]:
+    """Every check id in a checkov JSON report: passed, failed and skipped alike."""
+    reports = document if isinstance(document, list) else [document]
+    return {
+        str(record["check_id"])
+        for report in reports
+        for kind in ("passed_checks", "failed_checks", "skipped_checks")
+        for record in report.get("results", {}).get(kind, [])
+    }
 
 
 def _raise_on_check_errors(stderr: str, target: Path) -> None:
