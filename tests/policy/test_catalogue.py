@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.policy import CATALOGUE, Finding, ScanResult
-from harness.policy.catalogue import POLICY_OF_CHECK, checkov_check_ids
+from harness.policy.catalogue import POLICY_OF_CHECK
 from harness.policy.checkov import checkov_document, reported_check_ids
 
 pytestmark = pytest.mark.policy
