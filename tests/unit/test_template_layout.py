@@ -8,18 +8,37 @@ import pytest
 
 from harness import rules
 from harness.hcl import Config, config_dirs, load_dir
-from harness.terraform import TEMPLATE_DIR
+from harness.paths import SKIP_DIRS, TEMPLATE_DIR
 
 pytestmark = pytest.mark.unit
 
 CONFIG_DIRS = [str(d.relative_to(TEMPLATE_DIR)) for d in config_dirs(TEMPLATE_DIR)]
 ENVIRONMENTS = ["environments/global", "environments/staging", "environments/production"]
-MODULES = ["network", "bastion", "api", "deploy", "release", "static", "state"]
+# Every directory under terraform/modules/ is a module: a new one is layout-checked unasked.
+MODULES = sorted(
+    d.name
+    for d in (TEMPLATE_DIR / "modules").iterdir()
+    if d.is_dir() and d.name not in SKIP_DIRS and not d.name.startswith(".")
+)
+# The modules the design names; deleting or renaming one must fail, not shrink the list.
+DESIGN_MODULES = ["network", "bastion", "api", "deploy", "release", "static", "state"]
 
 
 def test_template_has_every_environment_and_module() -> None:
-    expected = set(ENVIRONMENTS) | {f"modules/{m}" for m in MODULES}
+    expected = set(ENVIRONMENTS) | {f"modules/{m}" for m in DESIGN_MODULES}
     assert expected <= set(CONFIG_DIRS), f"missing: {sorted(expected - set(CONFIG_DIRS))}"
+
+
+def test_module_list_is_every_module_directory() -> None:
+    """MODULES holds the design's modules and every module configuration the parser finds."""
+    assert MODULES, f"no module directory under {TEMPLATE_DIR / 'modules'}"
+    assert set(DESIGN_MODULES) <= set(MODULES), sorted(set(DESIGN_MODULES) - set(MODULES))
+    parsed = {
+        d.removeprefix("modules/").split("/")[0] for d in CONFIG_DIRS if d.startswith("modules/")
+    }
+    assert parsed == set(MODULES), (
+        f"module dirs without .tf or unlisted: {sorted(parsed ^ set(MODULES))}"
+    )
 
 
 @pytest.mark.parametrize("relative", CONFIG_DIRS)
