@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.paths import PACKER_DIR, TEMPLATE_DIR
 from harness.policy import ScanResult, scan
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -21,10 +21,10 @@ def fixture_scan() -> ScanResult:
 @pytest.fixture(scope="session")
 def template_scan() -> ScanResult:
     """The template's terraform/ tree (every environment and module)."""
-    return scan(REPO / "terraform")
+    return scan(TEMPLATE_DIR)
 
 
 @pytest.fixture(scope="session")
 def packer_scan() -> ScanResult:
     """The template's packer/ directory."""
-    return scan(REPO / "packer")
+    return scan(PACKER_DIR)

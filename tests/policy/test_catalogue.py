@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.paths import REPO_ROOT
 from harness.policy import CATALOGUE, Finding, ScanResult
 from harness.policy.catalogue import POLICY_OF_CHECK
 from harness.policy.checkov import checkov_document, reported_check_ids
@@ -175,5 +176,5 @@ def test_catalogue_readme_table_is_current() -> None:
     """README's policy table is the catalogue's (regenerate with report.markdown_catalogue)."""
     from harness.policy.report import markdown_catalogue
 
-    readme = (FIXTURES.parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert markdown_catalogue() in readme, "README.md policy table is out of date"
