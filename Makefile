@@ -34,8 +34,9 @@ define run_suite
 endef
 
 .PHONY: help
-help: ## List the targets with one line each
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+help: ## List the targets with one line each (colour only on a terminal)
+	@if [ -t 1 ]; then on=$$'\033[36m'; off=$$'\033[0m'; else on=; off=; fi; \
+	awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-18s%s %s\n", on, $$1, off, $$2}' $(MAKEFILE_LIST)
 
 # --- setup ---
 .PHONY: setup
@@ -123,7 +124,7 @@ RUN_FLAGS = --account=$(ACCOUNT) $(if $(RUN_ID),--run-id=$(RUN_ID))
 
 .PHONY: bluegreen
 bluegreen: setup ## The main job: a whole blue/green release on an ephemeral account (ACCOUNT=moto|aws, RUN_ID=, KEEP=1)
-	$(BIN)/python -m harness bluegreen demo $(RUN_FLAGS) $(if $(KEEP),--keep)
+	$(BIN)/python -m harness bluegreen rehearse $(RUN_FLAGS) $(if $(KEEP),--keep)
 
 .PHONY: test-integration
 test-integration: setup ## Integration suite: every environment, blue/green and teardown on the ephemeral account
@@ -144,7 +145,7 @@ images-aws: setup ## Build the release and the AMIs on a real account with Packe
 .PHONY: test-aws
 test-aws: export HARNESS_SOURCE_AMIS ?= $(abspath $(REPORTS)/amis.json)
 test-aws: setup ## Integration suite on a real account (HARNESS_AWS_ACCOUNT_ID; AMIs from images-aws)
-	$(call run_suite,tests/integration --account=aws $(if $(RUN_ID),--run-id=$(RUN_ID)),integration or aws,aws)
+	$(call run_suite,tests/integration --harness-account=aws $(if $(RUN_ID),--harness-run-id=$(RUN_ID)),integration or aws,aws)
 
 .PHONY: account-up
 account-up: setup ## Start (moto) or open (aws) an account, seed it, print its environment

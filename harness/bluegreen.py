@@ -8,7 +8,6 @@ The machine itself only reads (target health) between steps.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import time
@@ -16,11 +15,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from tenacity import RetryError, retry, retry_if_result, stop_after_delay, wait_fixed
 
 from harness.errors import ReleaseError, ReleaseLocked
+from harness.paths import file_lock
 
 if TYPE_CHECKING:
     from harness.stack import Stack
@@ -373,17 +373,15 @@ def status_json(rows: list[ColourStatus]) -> str:
 @contextlib.contextmanager
 def release_lock(path: Path, environment: str) -> Iterator[None]:
     """Hold the release lock of an environment; refuse at once if another release holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise ReleaseLocked(
-                f"another release of {environment} is running ({holder}; lock {path}); "
-                "wait for it to finish"
-            ) from None
+
+    def refuse(handle: IO[str]) -> None:
+        holder = handle.read().strip() or "another process"
+        raise ReleaseLocked(
+            f"another release of {environment} is running ({holder}; lock {path}); "
+            "wait for it to finish"
+        )
+
+    with file_lock(path, wait=False, on_wait=refuse) as handle:
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
@@ -392,7 +390,6 @@ def release_lock(path: Path, environment: str) -> Iterator[None]:
             yield
         finally:
             handle.truncate(0)
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- the real platform: terraform owns the change, the load balancer reports health ---

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -12,22 +12,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from harness.account import ENVIRONMENTS, INITIAL_VERSION, Account, Seed
-from harness.errors import HarnessError
+from harness.account import INITIAL_VERSION, Account, Seed
+from harness.errors import HarnessError, UsageError
 from harness.hcl import load_dir
+from harness.paths import run_dir
+from harness.roots import RELEASE_ROOT, apply_order, destroy_order, root, with_dependencies
+from harness.stages import Stages, run_all
 from harness.terraform import PlanSummary, Runner, copy_template
 
-BOOTSTRAP = "bootstrap"
-ROOTS = {
-    BOOTSTRAP: "bootstrap",
-    "global": "environments/global",
-    "staging": "environments/staging",
-    "production": "environments/production",
-}
-# One root at a time: staging and production could apply concurrently (they share only
-# global), but two applies against one moto server made the provider retry calls that had
-# succeeded (InvalidPermission.Duplicate on a security group rule), so the harness does not.
-APPLY_ORDER = (BOOTSTRAP, "global", "staging", "production")
+# One root at a time (roots.apply_order): staging and production could apply concurrently (they
+# share only global), but two applies against one moto server made the provider retry calls that
+# had succeeded (InvalidPermission.Duplicate on a security group rule), so the harness does not.
+RUN_FILE = "run.json"
 COLOURS_FILE = "colours.auto.tfvars.json"
 HARNESS_VARS_FILE = "harness.auto.tfvars.json"
 ADMIN_CIDRS = ["203.0.113.0/24"]  # TEST-NET-3: documentation range, reaches nothing
@@ -58,7 +54,10 @@ class Stack:
     workdir: Path
     redis_auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     runners: dict[str, Runner] = field(default_factory=dict, repr=False)
+    # Roots whose apply finished; an apply that failed half-way is only `attempted`, so later
+    # tests do not take it for applied, and teardown still destroys what it created.
     applied: list[str] = field(default_factory=list)
+    attempted: list[str] = field(default_factory=list)
 
     @classmethod
     def create(cls, account: Account, seed: Seed, into: Path | None = None) -> Stack:
@@ -81,10 +80,25 @@ class Stack:
             "redis_auth_token": self.redis_auth_token,
             "seed": asdict(self.seed),
         }
+        # Written aside and renamed: a killed process leaves the old record or the new, never half.
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record, indent=2) + "\n")
-        path.chmod(0o600)
+        partial_path = path.with_name(path.name + ".tmp")
+        partial_path.write_text(json.dumps(record, indent=2) + "\n")
+        partial_path.chmod(0o600)
+        partial_path.replace(path)
         return path
+
+    def record(self) -> Path:
+        """Save the run under .cache/runs/<run id>/run.json, with its moto server's pid."""
+        server = self.account._server
+        pid = server.process.pid if server is not None and server.process is not None else None
+        return self.save(run_dir(self.account.run_id) / RUN_FILE, moto_pid=pid)
+
+    def forget(self) -> None:
+        """Remove the run's record and template copy once the run is torn down."""
+        directory = run_dir(self.account.run_id)
+        if directory.exists():
+            shutil.rmtree(directory)
 
     @classmethod
     def load(cls, path: Path) -> tuple[Stack, dict[str, Any]]:
@@ -92,14 +106,18 @@ class Stack:
         from harness.account import attach_moto, open_aws
 
         if not path.exists():
-            raise HarnessError(
-                f"{path}: no such run; start one with `python -m harness account up`"
-            )
-        record = json.loads(path.read_text())
-        if record["kind"] == "moto":
-            account = attach_moto(record["endpoint_url"], record["run_id"], record["region"])
+            raise UsageError(f"{path}: no such run; start one with `python -m harness account up`")
+        try:
+            record = json.loads(path.read_text())
+            kind, run_id, region = record["kind"], record["run_id"], record["region"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise UsageError(
+                f"{path}: not a run record ({error}); delete the run's directory"
+            ) from None
+        if kind == "moto":
+            account = attach_moto(record["endpoint_url"], run_id, region)
         else:
-            account = open_aws(record["run_id"], record["region"], requested=record["kind"])
+            account = open_aws(run_id, region, requested=kind)
         account.created = record["created"]
         stack = cls(
             account=account,
@@ -111,7 +129,7 @@ class Stack:
 
     def root(self, name: str) -> Path:
         """Directory of a root inside the copy."""
-        return self.workdir / ROOTS[name]
+        return self.workdir / root(name).path
 
     def variables(self, name: str) -> dict[str, Any]:
         """Values for every harness-provided variable the root declares."""
@@ -134,43 +152,57 @@ class Stack:
         if name not in self.runners:
             runner = Runner(root=self.root(name), env=self.account.env)
             runner.write_vars(self.variables(name), HARNESS_VARS_FILE)
-            if name == "production" and not (runner.root / COLOURS_FILE).exists():
+            if name == RELEASE_ROOT and not (runner.root / COLOURS_FILE).exists():
                 self.write_colours(initial_colours())
-            backend = None if name == BOOTSTRAP else self.seed.backend_config()
+            backend = self.seed.backend_config() if root(name).remote_state else None
             runner.init(backend_config=backend)
             self.runners[name] = runner
         return self.runners[name]
 
     def write_colours(self, colours: Mapping[str, Mapping[str, Any]]) -> Path:
         """Write production's blue/green state as tfvars JSON (the release tool's only output)."""
-        path = self.root("production") / COLOURS_FILE
+        path = self.root(RELEASE_ROOT) / COLOURS_FILE
         path.write_text(json.dumps({"colours": colours}, indent=2, sort_keys=True) + "\n")
         return path
 
     def read_colours(self) -> dict[str, dict[str, Any]]:
         """Production's blue/green state as last written."""
-        path = self.root("production") / COLOURS_FILE
+        path = self.root(RELEASE_ROOT) / COLOURS_FILE
         if not path.exists():
             return initial_colours()
         return dict(json.loads(path.read_text())["colours"])
 
     def apply(self, name: str) -> None:
-        """Apply one root (remembered, so teardown destroys it)."""
+        """Apply one root; it counts as applied only once terraform finished without error."""
+        if name not in self.attempted:
+            self.attempted.append(name)
+        self.runner(name).apply()
         if name not in self.applied:
             self.applied.append(name)
-        self.runner(name).apply()
 
     def ensure(self, name: str) -> Stack:
-        """Apply a root once, with the roots it depends on (bootstrap first, then global)."""
+        """Apply a root once, after the roots it depends on."""
         return self.ensure_all((name,))
 
-    def ensure_all(self, names: tuple[str, ...] = APPLY_ORDER) -> Stack:
-        """Apply roots once each, in order, with the roots they depend on (bootstrap, global)."""
-        for name in APPLY_ORDER:
-            needed = name in (BOOTSTRAP, "global") or name in names
-            if needed and name not in self.applied:
+    def ensure_all(self, names: tuple[str, ...] | None = None) -> Stack:
+        """Apply roots (default: all) once each, dependencies first (harness.roots)."""
+        for name in with_dependencies(names) if names is not None else apply_order():
+            if name not in self.applied:
                 self.apply(name)
         return self
+
+    def in_state(self, name: str) -> bool:
+        """Whether the root's state (what terraform applied) holds any resource."""
+        listed = self.runner(name).command("state", "list", check=False)
+        return listed.returncode == 0 and bool(listed.stdout.strip())
+
+    def adopt_applied(self) -> list[str]:
+        """Count as applied the roots whose state holds resources (a run this stack attached to)."""
+        for name in apply_order():
+            if name not in self.applied and self.in_state(name):
+                self.applied.append(name)
+                self.attempted.append(name)
+        return list(self.applied)
 
     def plan(self, name: str) -> PlanSummary:
         """Plan one root."""
@@ -181,45 +213,86 @@ class Stack:
         return self.runner(name).output()
 
     def destroy(self, name: str) -> None:
-        """Destroy one root."""
+        """Destroy one root (it is then neither applied nor waiting for teardown)."""
         self.runner(name).destroy()
+        for done in (self.applied, self.attempted):
+            if name in done:
+                done.remove(name)
 
 
-def timed(progress: Progress, label: str) -> Callable[[Callable[[], Any]], Any]:
-    """Run a stage, printing its start and its elapsed time."""
+@dataclass
+class RootHandle:
+    """An applied root as a test sees it: its next plan, its outputs, the resources in its state."""
 
-    def run(step: Callable[[], Any]) -> Any:
-        started = time.monotonic()
-        progress(f"[{label}] ...")
-        result = step()
-        progress(f"[{label}] done in {time.monotonic() - started:.1f}s")
-        return result
+    runner: Runner
+    name: str
 
-    return run
+    def plan(self) -> PlanSummary:
+        """Plan against what is applied (an empty plan means nothing drifted)."""
+        return self.runner.plan()
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """`terraform output` of the root, as plain values."""
+        return self.runner.output()
+
+    def resources(self, type_: str | None = None) -> list[dict[str, Any]]:
+        """Managed resources in the root's state, each with address, type, name and values."""
+        return self.runner.state_resources(type_)
+
+
+PROVIDER_FILE = "harness_provider.tf.json"
+
+
+def apply_directory(stack: Stack, path: str, variables: Mapping[str, Any]) -> RootHandle:
+    """Apply one directory of the stack's template copy (e.g. a module) with local state.
+
+    A directory without a provider block gets one for the account (region, and the run's tags
+    as default tags, so the sweep finds anything a failed destroy leaves).
+    """
+    directory = stack.workdir / path
+    if not directory.is_dir():
+        raise UsageError(f"{path}: no such directory in the template (terraform/{path})")
+    runner = Runner(root=directory, env=stack.account.env)
+    if not any(p.labels[:1] == ("aws",) for p in load_dir(directory, ("*.tf",)).providers):
+        provider = {"region": stack.account.region, "default_tags": {"tags": stack.account.tags}}
+        (directory / PROVIDER_FILE).write_text(json.dumps({"provider": {"aws": provider}}))
+    runner.write_vars(dict(variables), HARNESS_VARS_FILE)
+    runner.init()
+    runner.apply()
+    return RootHandle(runner, path)
+
+
+def destroy_directories(handles: list[RootHandle], keep: bool, progress: Progress = print) -> None:
+    """Destroy what apply_directory applied, newest first (each even when another fails)."""
+    if keep:
+        progress(f"kept {', '.join(h.name for h in handles)}")
+        return
+    steps = [(f"destroy {h.name}", partial(h.runner.destroy)) for h in reversed(handles)]
+    errors = run_all(Stages(progress), steps)
+    if errors:
+        raise HarnessError("destroy failed: " + "; ".join(str(e).splitlines()[0] for e in errors))
+
+
+def destroy_hint(account: Account) -> str:
+    """The one command that deletes a kept run (its record names the account and server)."""
+    return f"python -m harness account down --run-id {account.run_id}"
 
 
 def destroy_applied(stack: Stack, keep: bool = False, progress: Progress = print) -> None:
-    """Destroy what the stack applied, newest first (or say how to, with --keep)."""
+    """Destroy every root an apply was started on, dependents first (or say how, when kept)."""
     if keep:
         progress(
-            f"kept {', '.join(stack.applied)} of run {stack.account.run_id} in {stack.workdir}; "
-            f"destroy with: python -m harness sweep --run-id {stack.account.run_id} "
-            "--older-than 0s"
+            f"kept {', '.join(stack.attempted) or 'no root'} of run {stack.account.run_id} in "
+            f"{stack.workdir}; delete with: {destroy_hint(stack.account)}"
         )
         return
-    errors = []
-
-    def destroy(name: str) -> None:
-        try:
-            timed(progress, f"destroy {name}")(partial(stack.destroy, name))
-            stack.applied.remove(name)
-        except HarnessError as error:
-            errors.append(f"{name}: {error}")
-
-    for name in reversed(list(stack.applied)):
-        destroy(name)
+    names = destroy_order(stack.attempted)
+    errors = run_all(
+        Stages(progress), [(f"destroy {name}", partial(stack.destroy, name)) for name in names]
+    )
     if errors:
-        raise HarnessError("destroy failed:\n" + "\n".join(errors))
+        raise HarnessError("destroy failed: " + "; ".join(str(e).splitlines()[0] for e in errors))
 
 
 @contextmanager
@@ -229,23 +302,23 @@ def applied(
     keep: bool = False,
     progress: Progress = print,
 ) -> Iterator[Stack]:
-    """Apply roots in order; on exit (even after a failure) destroy them in reverse."""
-    done: list[str] = []
+    """Apply roots in order; on exit (even after a failure) destroy what was started."""
+    stages = Stages(progress)
     try:
-        for name in names:
-            done.append(name)
-            timed(progress, f"apply {name}")(partial(stack.apply, name))
+        for name in apply_order(names):
+            stages.run(f"apply {name}", partial(stack.apply, name))
         yield stack
     finally:
-        if keep:
-            progress(
-                f"kept {', '.join(done)} of run {stack.account.run_id} in {stack.workdir}; "
-                f"destroy with: python -m harness sweep --run-id {stack.account.run_id} "
-                "--older-than 0s"
-            )
-        else:
-            for name in reversed(done):
-                timed(progress, f"destroy {name}")(partial(stack.destroy, name))
+        destroy_applied(stack, keep=keep, progress=progress)
 
 
-__all__ = ["APPLY_ORDER", "ENVIRONMENTS", "ROOTS", "Stack", "applied", "initial_colours"]
+__all__ = [
+    "RootHandle",
+    "Stack",
+    "applied",
+    "apply_directory",
+    "destroy_applied",
+    "destroy_directories",
+    "destroy_hint",
+    "initial_colours",
+]

@@ -261,6 +261,17 @@ class Runner:
         """`terraform output -json`, as plain values."""
         return {k: v for k, v in self._run("output", self._tf.output).items()}
 
+    def state_resources(self, type_: str | None = None) -> list[dict[str, Any]]:
+        """Managed resources in the root's state (what terraform applied), optionally of a type."""
+        shown = json.loads(self.command("show", "-json", "-no-color").stdout or "{}")
+        module = shown.get("values", {}).get("root_module", {})
+        return [
+            r
+            for m in _modules(module)
+            for r in m.get("resources", [])
+            if r.get("mode") == "managed" and type_ in (None, r.get("type"))
+        ]
+
     def assert_idempotent(self, tf_vars: Mapping[str, Any] | None = None) -> PlanSummary:
         """Plan again after an apply; raise listing every address that would still change."""
         plan = self.plan(tf_vars)

@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 
 from harness.account import DEFAULT_REGION
-from harness.terraform import cache_root
+from harness.errors import UsageError
+from harness.paths import check_run_id, run_dir
+from harness.stack import RUN_FILE
 
 
 def add_run_options(parser: argparse.ArgumentParser, account: bool = True) -> None:
@@ -21,21 +23,28 @@ def add_run_options(parser: argparse.ArgumentParser, account: bool = True) -> No
         )
     parser.add_argument(
         "--run-id",
+        type=_run_id,
         default=os.environ.get("HARNESS_RUN_ID") or None,
         help="run id: prefix of every name, value of the harness:run-id tag",
     )
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", DEFAULT_REGION))
 
 
+def _run_id(text: str) -> str:
+    """argparse type: a run id that is safe as a path, a name prefix and a tag."""
+    try:
+        return check_run_id(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def run_file(run_id: str) -> Path:
     """Where a run started by `account up` is recorded."""
-    return cache_root() / "runs" / run_id / "run.json"
+    return run_dir(run_id) / RUN_FILE
 
 
 def require_run_id(args: argparse.Namespace) -> str:
     """The run id a resuming command needs (from --run-id or HARNESS_RUN_ID)."""
     if not args.run_id:
-        from harness.errors import HarnessError
-
-        raise HarnessError("--run-id (or HARNESS_RUN_ID) is required: the run `account up` printed")
+        raise UsageError("--run-id (or HARNESS_RUN_ID) is required: the run `account up` printed")
     return str(args.run_id)

@@ -8,6 +8,7 @@ import signal
 
 from harness.account import new_run_id, open_account, seed
 from harness.commands._run import add_run_options, require_run_id, run_file
+from harness.errors import HarnessError
 from harness.stack import Stack
 from harness.sweep import delete_all, find_resources
 
@@ -29,8 +30,7 @@ def _up(args: argparse.Namespace) -> int:
     account = open_account(args.account, run_id, args.region, detach=True)
     seeded = seed(account)
     stack = Stack.create(account, seeded, into=run_file(run_id).parent)
-    pid = account._server.process.pid if account._server and account._server.process else None
-    path = stack.save(run_file(run_id), moto_pid=pid)
+    path = stack.record()
     print(f"run {run_id} on {account.kind} ({path})")
     for key, value in account.env.items():
         print(f"export {key}={value}")
@@ -51,4 +51,10 @@ def _down(args: argparse.Namespace) -> int:
             print(f"stopped moto server (pid {record['moto_pid']})")
         except ProcessLookupError:
             pass
-    return 0 if report.ok else 1
+    if not report.ok:
+        raise HarnessError(
+            f"run {run_id}: {len(report.failed)} resources could not be deleted; "
+            f"its record stays in {run_file(run_id).parent} for another try"
+        )
+    stack.forget()
+    return 0

@@ -1,10 +1,11 @@
-"""`python -m harness bluegreen ...`: blue/green releases of production, and the whole demo."""
+"""`python -m harness bluegreen ...`: blue/green releases of production, and a whole rehearsal."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from harness.account import new_run_id
@@ -17,7 +18,9 @@ from harness.bluegreen import (
     status_table,
 )
 from harness.commands._run import add_run_options, require_run_id, run_file
-from harness.stack import APPLY_ORDER, Stack
+from harness.roots import RELEASE_ROOT, destroy_order, with_dependencies
+from harness.stack import Stack
+from harness.stages import Stages
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,17 +28,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("bluegreen", help="blue/green releases of production")
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    demo = sub.add_parser("demo", help="a whole release on an ephemeral account (make bluegreen)")
-    add_run_options(demo)
-    demo.add_argument("--keep", action="store_true", help="leave everything up for debugging")
-    demo.add_argument("--steps", default="10,50,100", help="promotion steps in percent")
-    demo.add_argument("--source-image-id", help="aws only: the built AMI to publish as v2.0.0")
-    demo.set_defaults(func=_demo)
+    rehearse = sub.add_parser(
+        "rehearse", help="rehearse a whole release on an ephemeral account (make bluegreen)"
+    )
+    add_run_options(rehearse)
+    rehearse.add_argument("--keep", action="store_true", help="leave everything up for debugging")
+    rehearse.add_argument("--steps", default="10,50,100", help="promotion steps in percent")
+    rehearse.add_argument("--source-image-id", help="aws only: the built AMI to publish as v2.0.0")
+    rehearse.set_defaults(func=_rehearse)
 
-    up = sub.add_parser("up", help="apply bootstrap, global and production to a run's account")
+    up = sub.add_parser("up", help="apply production and the roots it needs to a run's account")
     add_run_options(up, account=False)
     up.set_defaults(func=_up)
-    down = sub.add_parser("down", help="destroy production, global and bootstrap of a run")
+    down = sub.add_parser("down", help="destroy production and the roots it needs, of a run")
     add_run_options(down, account=False)
     down.set_defaults(func=_down)
 
@@ -103,25 +108,25 @@ def _status(args: argparse.Namespace) -> int:
 
 def _up(args: argparse.Namespace) -> int:
     with _production(args) as (stack, _):
-        for root in (r for r in APPLY_ORDER if r != "staging"):
-            print(f"apply {root} ...", flush=True)
-            stack.apply(root)
+        stages = Stages(lambda line: print(line, flush=True))
+        for root in with_dependencies((RELEASE_ROOT,)):
+            stages.run(f"apply {root}", partial(stack.apply, root))
     return 0
 
 
 def _down(args: argparse.Namespace) -> int:
     with _production(args) as (stack, _):
-        for root in ("production", "global", "bootstrap"):
-            print(f"destroy {root} ...", flush=True)
-            stack.destroy(root)
+        stages = Stages(lambda line: print(line, flush=True))
+        for root in destroy_order(with_dependencies((RELEASE_ROOT,))):
+            stages.run(f"destroy {root}", partial(stack.destroy, root))
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from harness.demo import Demo
+def _rehearse(args: argparse.Namespace) -> int:
+    from harness.rehearsal import Rehearsal
 
     run_id = args.run_id or new_run_id()
-    return Demo(
+    return Rehearsal(
         kind=args.account,
         run_id=run_id,
         keep=args.keep,

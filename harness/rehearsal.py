@@ -1,0 +1,131 @@
+"""`make bluegreen`: rehearse a whole blue/green release on an ephemeral account, stage by stage.
+
+Set-up, release and teardown are separate phases: every teardown step runs even when an
+earlier one failed, and the exit code says whether the release and the teardown both held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from harness.account import Account, open_account, publish_ami, seed
+from harness.bluegreen import ReleaseTool, TerraformPlatform, status_table, try_colour
+from harness.errors import HarnessError
+from harness.roots import RELEASE_ROOT, destroy_order, with_dependencies
+from harness.stack import Stack, destroy_hint
+from harness.stages import Progress, Stages, run_all
+from harness.sweep import live_resources, teardown_account
+from harness.terraform import terraform_binary
+
+NEW_VERSION = "v2.0.0"
+
+
+@dataclass
+class Rehearsal:
+    """A release rehearsal: deploy, try, promote in steps and retire, then tear down."""
+
+    kind: str = "moto"
+    run_id: str = "rehearsal"
+    keep: bool = False
+    steps: tuple[int, ...] = (10, 50, 100)
+    source_image_id: str | None = None
+    workdir: Path | None = None
+    out: Progress = print
+    stages: Stages = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stages = Stages(self.out)
+
+    def run(self) -> int:
+        """Every stage, teardown always; 0 only when the release and the teardown both held."""
+        stage = self.stages.run
+        stage("set-up", lambda: f"terraform at {terraform_binary()}")
+        account: Account = stage(
+            f"start account ({self.kind})",
+            lambda: open_account(self.kind, self.run_id, detach=self.keep),
+        )
+        stack: Stack | None = None
+        try:
+            seeded = stage("seed account", lambda: seed(account))
+            stack = Stack.create(account, seeded, into=self.workdir)
+            stack.record()  # a killed rehearsal can still be deleted with `account down`
+            self._release(stack, account)
+        except BaseException:
+            self._teardown(account, stack)
+            self.out("release FAILED; the table above shows the stage")
+            raise
+        errors = self._teardown(account, stack)
+        if errors:
+            raise HarnessError(
+                "the release passed but teardown failed: "
+                + "; ".join(str(e).splitlines()[0] for e in errors)
+            )
+        return 0
+
+    def _release(self, stack: Stack, account: Account) -> None:
+        stage = self.stages.run
+        for root in with_dependencies((RELEASE_ROOT,)):
+            note = " (blue live at v1.0.0)" if root == RELEASE_ROOT else ""
+            stage(f"apply {root}{note}", partial(stack.apply, root))
+        stage(f"publish AMI {NEW_VERSION}", lambda: self._publish(account))
+        platform = TerraformPlatform(stack)
+        tool = ReleaseTool(platform, progress=self.out, interval=2.0)
+        stage(f"deploy {NEW_VERSION} to green", lambda: _fmt(tool.deploy(NEW_VERSION)))
+        stage("try green via X-Colour header", lambda: try_colour(platform, "green"))
+        stage(
+            f"promote in steps {','.join(map(str, self.steps))}",
+            lambda: _fmt(tool.promote(self.steps)),
+        )
+        stage("retire blue", lambda: _fmt(tool.retire()))
+        stage("status", lambda: "\n" + status_table(tool.status()))
+
+    def _teardown(self, account: Account, stack: Stack | None) -> list[BaseException]:
+        """Destroy every root an apply was started on, count leftovers, stop the account."""
+        steps: list[tuple[str, Any]] = []
+        if stack is not None and not self.keep:
+            steps += [
+                (f"destroy {r}", partial(stack.destroy, r)) for r in destroy_order(stack.attempted)
+            ]
+            steps.append(("count what is left", lambda: _left(account)))
+        steps.append(("stop account", lambda: _stop(account, self.keep)))
+        errors = run_all(self.stages, steps)
+        if stack is not None and not self.keep and not errors:
+            stack.forget()
+        self.out(self.stages.summary())
+        if self.keep:
+            self.out(f"kept run {account.run_id}; delete with: {destroy_hint(account)}")
+        return errors
+
+    def _publish(self, account: Account) -> str:
+        image = publish_ami(
+            account, "api", RELEASE_ROOT, NEW_VERSION, source_image_id=self.source_image_id
+        )
+        return f"{image} (component=api, environment={RELEASE_ROOT}, version={NEW_VERSION})"
+
+
+def _fmt(release: Any) -> str:
+    return " / ".join(
+        f"{n} {c.version} x{c.capacity} {c.weight}%" for n, c in release.colours.items()
+    )
+
+
+def _left(account: Account) -> str:
+    left = live_resources(account, account.run_id)
+    if left:
+        raise HarnessError(
+            f"{len(left)} resources of run {account.run_id} outlived destroy: "
+            + ", ".join(r.arn for r in left[:10])
+        )
+    return "0 resources created by terraform remain"
+
+
+def _stop(account: Account, keep: bool) -> str:
+    report = teardown_account(account, keep=keep)
+    if report is None:
+        return "kept"
+    if not report.ok:
+        raise HarnessError(f"sweep could not delete: {report.failed}")
+    return f"swept {len(report.deleted)} seeded resources; stopped"
