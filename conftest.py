@@ -1,3 +1,2 @@
-"""Root conftest: load the harness plugin (options, fixtures, markers live there)."""
-
-pytest_plugins = ["harness.pytest_plugin"]
+"""Root conftest, kept short: the harness's pytest plugin loads through its `pytest11` entry point
+(pyproject.toml), so options, fixtures and markers live in harness/pytest_plugin.py."""

@@ -1,7 +1,7 @@
 """Real-account only: traffic through the ALB during a switch (moto routes no traffic).
 
-Run with `pytest tests/integration --account=aws` and HARNESS_AWS_ACCOUNT_ID set; every other
-integration test then runs against that account too.
+Run with `pytest tests/integration --harness-account=aws` and HARNESS_AWS_ACCOUNT_ID set;
+every other integration test then runs against that account too.
 """
 
 from __future__ import annotations

@@ -12,12 +12,13 @@ import pytest
 from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
 
 from harness.errors import TerraformError
-from harness.stack import ROOTS, Stack
+from harness.roots import ROOTS, root
+from harness.stack import RootHandle, Stack
 from harness.terraform import PlanSummary, Runner
 
 pytestmark = pytest.mark.integration
 
-ENVIRONMENTS = ("bootstrap", "global", "staging", "production")
+ENVIRONMENTS = tuple(r.name for r in ROOTS)
 
 # Resource counts per type that the template promises, read from the plan JSON.
 INVENTORY: dict[str, dict[str, int]] = {
@@ -56,10 +57,14 @@ _plans: dict[str, PlanSummary] = {}
 
 
 @pytest.mark.parametrize("name", ENVIRONMENTS)
-def test_deploy_environment_applies(stack: Stack, name: str) -> None:
-    """Stage deploy: the root (and what it depends on) applies on the seeded account."""
-    stack.ensure_all(ENVIRONMENTS)
-    assert name in stack.applied
+def test_deploy_environment_applies(
+    request: pytest.FixtureRequest, stack: Stack, name: str
+) -> None:
+    """Stage deploy: the root's fixture applies it after what it depends on; state holds it."""
+    handle: RootHandle = request.getfixturevalue(f"{name}_root")
+    before = stack.applied[: stack.applied.index(name)]
+    assert set(root(name).depends_on) <= set(before), f"{name} applied before its dependencies"
+    assert handle.resources(), f"{root(name).path}: nothing in state after apply"
 
 
 @pytest.mark.parametrize("name", ENVIRONMENTS)
@@ -75,7 +80,7 @@ def test_validate_plan_inventory(stack: Stack, name: str) -> None:
     plan = _plans.get(name) or stack.ensure(name).plan(name)
     counts = plan.counts
     wrong = {t: (counts.get(t, 0), n) for t, n in INVENTORY[name].items() if counts.get(t, 0) != n}
-    assert not wrong, f"{ROOTS[name]}: (planned, expected) per type: {wrong}"
+    assert not wrong, f"{root(name).path}: (planned, expected) per type: {wrong}"
 
 
 @pytest.mark.parametrize("name", ["staging", "production"])
@@ -83,7 +88,7 @@ def test_validate_launch_templates_require_imdsv2(stack: Stack, name: str) -> No
     """Every launch template: IMDSv2 only, hop limit 1, encrypted volumes (from the plan)."""
     plan = _plans.get(name) or stack.ensure(name).plan(name)
     templates = plan.values_of_type("aws_launch_template")
-    assert templates, f"{ROOTS[name]}: no launch templates planned"
+    assert templates, f"{root(name).path}: no launch templates planned"
     for address, values in templates.items():
         metadata = values["metadata_options"][0]
         assert metadata["http_tokens"] == "required", address
