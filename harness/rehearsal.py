@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.account import Account, open_account, publish_ami, seed
-from harness.bluegreen import ReleaseTool, TerraformPlatform, status_table, try_colour
+from harness.bluegreen import ReleaseTool, status_table
 from harness.errors import HarnessError
+from harness.platform import TerraformPlatform, try_colour
 from harness.roots import RELEASE_ROOT, destroy_order, with_dependencies
 from harness.stack import Stack, destroy_hint
 from harness.stages import Progress, Stages, run_all

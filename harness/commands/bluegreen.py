@@ -9,15 +9,9 @@ from functools import partial
 from pathlib import Path
 
 from harness.account import new_run_id
-from harness.bluegreen import (
-    DEFAULT_STEPS,
-    ReleaseTool,
-    TerraformPlatform,
-    release_lock,
-    status_json,
-    status_table,
-)
+from harness.bluegreen import DEFAULT_STEPS, ReleaseTool, release_lock, status_json, status_table
 from harness.commands._run import add_run_options, require_run_id, run_file
+from harness.platform import TerraformPlatform
 from harness.roots import RELEASE_ROOT, destroy_order, with_dependencies
 from harness.stack import Stack
 from harness.stages import Stages

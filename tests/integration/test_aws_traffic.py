@@ -14,7 +14,8 @@ from collections import Counter
 
 import pytest
 
-from harness.bluegreen import ReleaseTool, TerraformPlatform
+from harness.bluegreen import ReleaseTool
+from harness.platform import TerraformPlatform
 from harness.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.aws]

@@ -11,15 +11,8 @@ from __future__ import annotations
 import pytest
 
 from harness.account import publish_ami
-from harness.bluegreen import (
-    ReleaseError,
-    ReleaseTool,
-    TerraformPlatform,
-    check_invariant,
-    status_json,
-    status_table,
-    try_colour,
-)
+from harness.bluegreen import ReleaseError, ReleaseTool, check_invariant, status_json, status_table
+from harness.platform import TerraformPlatform, try_colour
 from harness.stack import Stack
 
 pytestmark = pytest.mark.integration
