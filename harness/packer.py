@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from harness.errors import PackerError
-from harness.image import PACKER_DIR, image_names, lineage
+from harness.image.spec import image_names, lineage
+from harness.paths import PACKER_DIR
 
 Progress = Callable[[str], None]
 

@@ -8,7 +8,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import image
+from harness.errors import ImageError
+from harness.image.build import build_images
+from harness.image.layers import image_cache, prune
+from harness.image.release import build_release, publish_release, release_location
+from harness.image.spec import image_names, load_spec
 
 
 def _overrides(pairs: list[str] | None) -> dict[str, str]:
@@ -16,7 +20,7 @@ def _overrides(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep:
-            raise image.ImageError(f"--var {pair!r}: expected NAME=VALUE")
+            raise ImageError(f"--var {pair!r}: expected NAME=VALUE")
         overrides[name] = value
     return overrides
 
@@ -69,7 +73,7 @@ def _build(args: argparse.Namespace) -> int:
     from harness.account import start_moto
 
     started = time.monotonic()
-    names = args.names or image.image_names()
+    names = args.names or image_names()
     accounts: list[Any] = []
 
     def account() -> Any:
@@ -77,7 +81,7 @@ def _build(args: argparse.Namespace) -> int:
         return accounts[-1]
 
     try:
-        layers = image.build_images(names, account, overrides=_overrides(args.var))
+        layers = build_images(names, account, overrides=_overrides(args.var))
     finally:
         for opened in accounts:
             opened.stop()
@@ -85,7 +89,7 @@ def _build(args: argparse.Namespace) -> int:
         state = "reused" if layer.reused else f"built in {layer.seconds:.1f}s"
         print(f"{layer.name:8} {state:18} {layer.rootfs}")
     if args.prune:
-        for path in image.prune(image.cache_root(), list(layers.values())):
+        for path in prune(image_cache(), list(layers.values())):
             print(f"pruned {path}")
     print(f"total {time.monotonic() - started:.1f}s")
     return 0
@@ -105,18 +109,18 @@ def _release(args: argparse.Namespace) -> int:
     import boto3
 
     overrides = _overrides(args.var)
-    spec = image.load_spec("api", overrides=overrides)
+    spec = load_spec("api", overrides=overrides)
     if spec.parent is None:
-        raise image.ImageError(f"{spec.template}: the api image has no parent to build in")
+        raise ImageError(f"{spec.template}: the api image has no parent to build in")
 
     def no_account() -> Any:
-        raise image.ImageError("building the elixir image needs no account")
+        raise ImageError("building the elixir image needs no account")
 
-    layers = image.build_images([spec.parent], no_account, overrides=overrides)
-    location = image.release_location(spec)
-    tarball = image.build_release(layers[spec.parent], location)
+    layers = build_images([spec.parent], no_account, overrides=overrides)
+    location = release_location(spec)
+    tarball = build_release(layers[spec.parent], location)
     print(tarball)
     if not args.no_upload:
-        image.publish_release(boto3.client("s3"), tarball, location)
+        publish_release(boto3.client("s3"), tarball, location)
         print(f"uploaded s3://{location.release_bucket}/{location.tarball_key} (+ .sha256)")
     return 0

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.image import ANSIBLE_DIR
+from harness.paths import ANSIBLE_DIR
 
 pytestmark = pytest.mark.unit
 
@@ -171,7 +171,7 @@ def test_keysync_accepts_only_valid_user_names(keysync: ModuleType, user: str, v
 def test_api_unit_template_parses_as_the_image_test_starts_it() -> None:
     from jinja2 import Template
 
-    from harness.image import parse_unit
+    from harness.image.units import parse_unit
 
     text = (ANSIBLE_DIR / "roles/api/templates/api.service.j2").read_text(encoding="utf-8")
     rendered = Template(text).render(

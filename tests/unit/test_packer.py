@@ -11,18 +11,11 @@ from typing import Any
 import hcl2
 import pytest
 
+from harness.errors import ImageError
 from harness.hcl import Block, Config, load_dir
-from harness.image import (
-    ANSIBLE_DIR,
-    PACKER_DIR,
-    ImageError,
-    _render,
-    debian_mirror,
-    lineage,
-    load_spec,
-    missing_prerequisites,
-    source_of,
-)
+from harness.image.debian import debian_mirror, missing_prerequisites
+from harness.image.spec import _render, lineage, load_spec, source_of
+from harness.paths import ANSIBLE_DIR, PACKER_DIR
 
 pytestmark = pytest.mark.unit
 

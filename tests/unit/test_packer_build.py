@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness import packer
-from harness.image import PACKER_DIR
+from harness.paths import PACKER_DIR
 
 pytestmark = pytest.mark.unit
 

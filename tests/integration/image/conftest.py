@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 import testinfra
 
-from harness.image import Layer, build_images, image_names, missing_prerequisites, workspace
+from harness.image.build import build_images
+from harness.image.debian import missing_prerequisites
+from harness.image.layers import Layer
+from harness.image.spec import image_names
+from harness.image.units import workspace
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ import pytest
 import testinfra
 from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
 
-from harness.image import load_spec, start_unit, stop_unit
+from harness.image.spec import load_spec
+from harness.image.units import start_unit, stop_unit
 
 pytestmark = pytest.mark.image
 

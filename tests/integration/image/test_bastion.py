@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import testinfra
 
-from harness.image import load_spec
+from harness.image.spec import load_spec
 
 pytestmark = pytest.mark.image
 

@@ -10,7 +10,8 @@ import testinfra
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from harness.image import ensure_buckets, load_spec
+from harness.image.release import ensure_buckets
+from harness.image.spec import load_spec
 
 pytestmark = pytest.mark.image
 
