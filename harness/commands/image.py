@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "build",
         help="build (or reuse from the cache) an image and its parents",
         description="Needs root and debootstrap. Layers live in $HARNESS_IMAGE_CACHE "
-        "(default .cache/images); an image whose inputs did not change is reused.",
+        "(default images/ in $HARNESS_CACHE, else .cache/images); an image whose inputs did "
+        "not change is reused.",
     )
     build.add_argument("names", nargs="*", help="images to build (default: all)")
     build.add_argument(

@@ -19,7 +19,7 @@ from typing import IO, Any
 from harness.errors import ImageError
 from harness.image.mounts import mounts_under, remove_tree
 from harness.image.spec import ImageSpec
-from harness.paths import ANSIBLE_DIR, REPO_ROOT, file_lock
+from harness.paths import ANSIBLE_DIR, REPO_ROOT, cache_dir, file_lock
 
 # Bump when the way the base or a layer is made changes, to invalidate the cache.
 RECIPE = "3"
@@ -34,8 +34,10 @@ def say(message: str) -> None:
 
 
 def image_cache() -> Path:
-    """Where layers live: $HARNESS_IMAGE_CACHE or .cache/images in the repository."""
-    return Path(os.environ.get(CACHE_ENV) or REPO_ROOT / ".cache" / "images")
+    """Where layers live: $HARNESS_IMAGE_CACHE, else images/ under the harness cache."""
+    if override := os.environ.get(CACHE_ENV):
+        return Path(override)
+    return cache_dir("images")
 
 
 @contextlib.contextmanager
