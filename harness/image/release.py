@@ -17,6 +17,9 @@ from harness.image.mounts import mounted, remove_tree, run
 from harness.image.spec import ImageSpec
 from harness.paths import APP_DIR
 
+# S3's default region: it refuses a LocationConstraint naming itself.
+S3_DEFAULT_REGION = "us-east-1"
+
 
 @dataclass(frozen=True)
 class ReleaseLocation:
@@ -168,6 +171,15 @@ def local_configuration(location: ReleaseLocation) -> dict[str, bytes]:
     }
 
 
+def create_bucket(s3: Any, bucket: str, region: str) -> None:
+    """Create `bucket` in `region`, naming the region only where S3 accepts it."""
+    create: dict[str, Any] = {"Bucket": bucket}
+    # us-east-1 is where a bucket without a constraint goes; S3 rejects it spelled out.
+    if region != S3_DEFAULT_REGION:
+        create["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**create)
+
+
 def _encrypt_with_kms(s3: Any, bucket: str, key_id: str) -> None:
     """SSE-KMS with `key_id` by default on `bucket`."""
     s3.put_bucket_encryption(
@@ -195,7 +207,5 @@ def ensure_buckets(account: Any, buckets: Sequence[str]) -> None:
             continue
         if key_id is None:
             key_id = kms.create_key(Description="local image builds")["KeyMetadata"]["KeyId"]
-        s3.create_bucket(
-            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region}
-        )
+        create_bucket(s3, bucket, account.region)
         _encrypt_with_kms(s3, bucket, key_id)
