@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.paths import REPO_ROOT
 from harness.roots import ROOTS
 
 pytestmark = pytest.mark.unit
@@ -60,3 +61,14 @@ def test_plugin_attach_names_the_missing_run(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "runs/nosuch/run.json: no such run" in result.stdout
+
+
+def test_plugin_readme_example_is_the_file_the_suite_runs() -> None:
+    """The README's "Testing your own module" example and test_own_module.py stay one text."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Testing your own module", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    test_file = (REPO_ROOT / "tests/integration/test_own_module.py").read_text(encoding="utf-8")
+    body = test_file.split('"""', 2)[2].lstrip("\n")
+    assert body == example
+    assert len([line for line in example.splitlines() if line.strip()]) <= 12
