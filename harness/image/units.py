@@ -6,14 +6,20 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from harness.errors import ImageError
-from harness.image.layers import Layer, image_cache
+from harness.image.layers import Layer, Progress, image_cache, say
 from harness.image.mounts import mounted, remove_tree, run
+from harness.paths import file_lock
+
+
+def workspace_dir(label: str) -> Path:
+    """Where the workspace called `label` lives (its root filesystem is the `rootfs` below)."""
+    return image_cache() / "work" / label
 
 
 def _overlay_or_copy(layer: Layer, where: Path) -> Path:
@@ -35,21 +41,27 @@ def _overlay_or_copy(layer: Layer, where: Path) -> Path:
 
 
 @contextlib.contextmanager
-def workspace(layer: Layer, cache: Path | None = None) -> Iterator[Path]:
-    """A private copy of a layer's root filesystem, mounted as at boot; removed afterwards.
+def workspace(layer: Layer, where: Path, progress: Progress = say) -> Iterator[Path]:
+    """A private copy of a layer's root filesystem at where/rootfs, mounted as at boot.
 
-    Tests may change it (the key sync creates users) without touching the cache.
+    Tests may change it (the key sync creates users) without touching the cache. `where`
+    is chosen before the copy exists (testinfra names its chroot when collecting), so a
+    lock keeps two sessions apart, and a leftover of a killed run is cleared first.
     """
-    cache = cache or image_cache()
-    path = cache / "work" / f"{layer.name}-{os.getpid()}-{time.monotonic_ns()}"
-    try:
-        rootfs = _overlay_or_copy(layer, path)
-        with mounted(rootfs):
-            # systemd creates it at boot (RuntimeDirectory of ssh.service); sshd -T needs it.
-            (rootfs / "run/sshd").mkdir(mode=0o755)
-            yield rootfs
-    finally:
-        remove_tree(path)
+
+    def waiting(_: IO[str]) -> None:
+        progress(f"waiting for another session using {where}")
+
+    with file_lock(where.with_name(f"{where.name}.lock"), on_wait=waiting):
+        remove_tree(where)
+        try:
+            rootfs = _overlay_or_copy(layer, where)
+            with mounted(rootfs):
+                # systemd creates it at boot (RuntimeDirectory of ssh.service); sshd -T needs it.
+                (rootfs / "run/sshd").mkdir(mode=0o755)
+                yield rootfs
+        finally:
+            remove_tree(where)
 
 
 @dataclass(frozen=True)
