@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +13,7 @@ from harness.account import (
     ACCOUNT_ID_VARIABLE,
     CREATED_TAG,
     GLOBAL_REGION,
+    GUARD_BUDGET_SECONDS,
     INITIAL_VERSION,
     MOTO_ACCOUNT_ID,
     RUN_ID_TAG,
@@ -115,6 +118,32 @@ def test_account_aws_guard_accepts_matching_account(
     opened = open_aws("r1", requested="aws", environ={ACCOUNT_ID_VARIABLE: MOTO_ACCOUNT_ID})
     assert (opened.kind, opened.account_id) == ("aws", MOTO_ACCOUNT_ID)
     assert aws_opt_in_missing("aws", environ={ACCOUNT_ID_VARIABLE: MOTO_ACCOUNT_ID}) is None
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """A loopback endpoint that accepts connections and never answers (a black-holed STS)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)  # the kernel completes handshakes; nobody ever reads or replies
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_account_aws_guard_gives_up_on_silent_sts(
+    silent_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STS that never answers fails within the guard's budget as one AccountError line."""
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")  # pragma: allowlist secret
+    monkeypatch.setenv("AWS_ENDPOINT_URL", silent_endpoint)
+    started = time.monotonic()
+    with pytest.raises(AccountError, match="did not answer") as raised:
+        open_aws("r1", requested="aws", environ={ACCOUNT_ID_VARIABLE: MOTO_ACCOUNT_ID})
+    elapsed = time.monotonic() - started
+    assert elapsed <= GUARD_BUDGET_SECONDS + 1, f"guard took {elapsed:.1f} s"
+    assert "\n" not in str(raised.value)
+    assert silent_endpoint in str(raised.value)
 
 
 def _leave_resources(account: Account, run_id: str, created: dt.datetime) -> None:

@@ -1,0 +1,136 @@
+"""The moto server the harness owns: a child process on a loopback port, with the shims applied.
+
+The child dies with the harness (Linux parent-death signal) unless detached for a kept run;
+`reset` empties it between isolated tests. Which shims it applies is chosen here: all of
+them by default, the ones $HARNESS_MOTO_SHIMS names when bisecting an emulator gap.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from harness import shims as shim_package
+from harness.errors import AccountError, UsageError
+
+SHIMS_VARIABLE = "HARNESS_MOTO_SHIMS"
+LOG_VARIABLE = "HARNESS_MOTO_LOG"
+
+
+def free_port() -> int:
+    """Return a free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def chosen_shims(
+    shims: tuple[str, ...] | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
+    """The shims to apply: `shims`, else $HARNESS_MOTO_SHIMS (comma-separated), else all."""
+    environ = os.environ if environ is None else environ
+    if shims is None and SHIMS_VARIABLE in environ:  # bisecting an emulator gap
+        shims = tuple(name for name in environ[SHIMS_VARIABLE].split(",") if name)
+    if shims is None:
+        return shim_package.SHIM_MODULES
+    unknown = [name for name in shims if name not in shim_package.SHIM_MODULES]
+    if unknown:
+        raise UsageError(
+            f"unknown moto shim {', '.join(unknown)} (from {SHIMS_VARIABLE} or --shims); "
+            f"known: {', '.join(shim_package.SHIM_MODULES)}"
+        )
+    return shims
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the harness process dies (Linux), so no server leaks."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+@dataclass
+class MotoServer:
+    """A moto server in a child process, with the harness's shims applied."""
+
+    port: int
+    shims: tuple[str, ...]
+    detach: bool = False
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        """The endpoint URL clients use."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        """The child's command line: `python -m harness.shims` with the port and shims."""
+        return [
+            sys.executable,
+            "-m",
+            "harness.shims",
+            "--port",
+            str(self.port),
+            "--shims",
+            ",".join(self.shims),
+        ]
+
+    def start(self) -> MotoServer:
+        """Start the child process and wait until it answers."""
+        log = Path(os.environ.get(LOG_VARIABLE, os.devnull))
+        self.process = subprocess.Popen(
+            self.command(),
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=None if self.detach else _die_with_parent,
+        )
+        if not self.detach:
+            atexit.register(self.stop)
+        self._wait_until_answering()
+        return self
+
+    @retry(
+        retry=retry_if_exception_type(OSError),
+        stop=stop_after_delay(30),
+        wait=wait_fixed(0.2),
+        reraise=True,
+    )
+    def _wait_until_answering(self) -> None:
+        """Poll moto's data endpoint until it answers; fail at once if the child exited."""
+        if self.process is not None and self.process.poll() is not None:
+            raise AccountError(
+                f"moto server on port {self.port} exited ({self.process.returncode})"
+            )
+        with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2):
+            pass
+
+    def reset(self) -> None:
+        """Forget every resource (moto's own reset endpoint); the shims stay applied."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def stop(self) -> None:
+        """Stop the child process (idempotent)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
