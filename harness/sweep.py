@@ -221,6 +221,8 @@ def live_resources(account: Account, run_id: str, include_seeded: bool = False) 
 
 # --- deleters, one per kind; ORDER puts dependants before what they depend on ---
 
+Deleter = Callable[[Account, Resource], None]
+
 
 def _ec2(account: Account, resource: Resource) -> Any:
     return account.client("ec2", region=resource.region)
@@ -236,33 +238,45 @@ def _delete_instance(account: Account, r: Resource) -> None:
     _ec2(account, r).terminate_instances(InstanceIds=[r.id])
 
 
-def _delete_elbv2(account: Account, r: Resource) -> None:
+def _delete_listener_rule(account: Account, r: Resource) -> None:
+    account.client("elbv2", region=r.region).delete_rule(RuleArn=r.arn)
+
+
+def _delete_listener(account: Account, r: Resource) -> None:
+    account.client("elbv2", region=r.region).delete_listener(ListenerArn=r.arn)
+
+
+def _delete_load_balancer(account: Account, r: Resource) -> None:
     client = account.client("elbv2", region=r.region)
-    if r.kind == "elbv2:listener-rule":
-        client.delete_rule(RuleArn=r.arn)
-    elif r.kind == "elbv2:listener":
-        client.delete_listener(ListenerArn=r.arn)
-    elif r.kind == "elbv2:loadbalancer":
-        client.modify_load_balancer_attributes(
-            LoadBalancerArn=r.arn,
-            Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}],
-        )
-        client.delete_load_balancer(LoadBalancerArn=r.arn)
-    elif r.kind == "elbv2:targetgroup":
-        client.delete_target_group(TargetGroupArn=r.arn)
+    client.modify_load_balancer_attributes(
+        LoadBalancerArn=r.arn,
+        Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}],
+    )
+    client.delete_load_balancer(LoadBalancerArn=r.arn)
 
 
-def _delete_elasticache(account: Account, r: Resource) -> None:
-    client = account.client("elasticache", region=r.region)
-    kind = r.kind.split(":")[1]
-    if kind == "replicationgroup":
-        client.delete_replication_group(ReplicationGroupId=r.id)
-    elif kind == "cluster":
-        client.delete_cache_cluster(CacheClusterId=r.id)
-    elif kind == "subnetgroup":
-        client.delete_cache_subnet_group(CacheSubnetGroupName=r.id)
-    elif kind == "parametergroup":
-        client.delete_cache_parameter_group(CacheParameterGroupName=r.id)
+def _delete_target_group(account: Account, r: Resource) -> None:
+    account.client("elbv2", region=r.region).delete_target_group(TargetGroupArn=r.arn)
+
+
+def _delete_replication_group(account: Account, r: Resource) -> None:
+    account.client("elasticache", region=r.region).delete_replication_group(ReplicationGroupId=r.id)
+
+
+def _delete_cache_cluster(account: Account, r: Resource) -> None:
+    account.client("elasticache", region=r.region).delete_cache_cluster(CacheClusterId=r.id)
+
+
+def _delete_cache_subnet_group(account: Account, r: Resource) -> None:
+    account.client("elasticache", region=r.region).delete_cache_subnet_group(
+        CacheSubnetGroupName=r.id
+    )
+
+
+def _delete_cache_parameter_group(account: Account, r: Resource) -> None:
+    account.client("elasticache", region=r.region).delete_cache_parameter_group(
+        CacheParameterGroupName=r.id
+    )
 
 
 def _delete_distribution(account: Account, r: Resource) -> None:
@@ -282,7 +296,8 @@ def _delete_oac(account: Account, r: Resource) -> None:
 
 
 # EC2 kinds deleted by one call: kind -> (client method, parameter, parameter takes a list).
-_EC2_DELETERS: dict[str, tuple[str, str, bool]] = {
+# tests/unit/test_sweep_deleters.py checks each against botocore's EC2 model.
+EC2_SINGLE_CALL: dict[str, tuple[str, str, bool]] = {
     "natgateway": ("delete_nat_gateway", "NatGatewayId", False),
     "vpc-endpoint": ("delete_vpc_endpoints", "VpcEndpointIds", True),
     "launch-template": ("delete_launch_template", "LaunchTemplateId", False),
@@ -304,34 +319,49 @@ _EC2_DELETERS: dict[str, tuple[str, str, bool]] = {
 }
 
 
-def _delete_ec2(account: Account, r: Resource) -> None:
+def _ec2_single_call(method: str, parameter: str, as_list: bool) -> Deleter:
+    """A deleter making the one EC2 call `method(parameter=id)` (or `[id]` when `as_list`)."""
+
+    def delete(account: Account, r: Resource) -> None:
+        getattr(_ec2(account, r), method)(**{parameter: [r.id] if as_list else r.id})
+
+    delete.__name__ = f"_{method}"
+    return delete
+
+
+def _delete_internet_gateway(account: Account, r: Resource) -> None:
     ec2 = _ec2(account, r)
-    kind = r.kind.split(":")[1]
-    if kind in _EC2_DELETERS:
-        method, parameter, as_list = _EC2_DELETERS[kind]
-        getattr(ec2, method)(**{parameter: [r.id] if as_list else r.id})
-    elif kind == "internet-gateway":
-        gateway = ec2.describe_internet_gateways(InternetGatewayIds=[r.id])["InternetGateways"][0]
-        for attachment in gateway.get("Attachments", []):
-            ec2.detach_internet_gateway(InternetGatewayId=r.id, VpcId=attachment["VpcId"])
-        ec2.delete_internet_gateway(InternetGatewayId=r.id)
-    elif kind == "route-table":
-        table = ec2.describe_route_tables(RouteTableIds=[r.id])["RouteTables"][0]
-        for association in table.get("Associations", []):
-            if not association.get("Main"):
-                ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
-        if not any(a.get("Main") for a in table.get("Associations", [])):
-            ec2.delete_route_table(RouteTableId=r.id)
-    elif kind == "security-group":
-        group = ec2.describe_security_groups(GroupIds=[r.id])["SecurityGroups"][0]
-        if group["GroupName"] != "default":
-            ec2.delete_security_group(GroupId=r.id)
-    elif kind == "network-acl":
-        acl = ec2.describe_network_acls(NetworkAclIds=[r.id])["NetworkAcls"][0]
-        if not acl.get("IsDefault"):
-            ec2.delete_network_acl(NetworkAclId=r.id)
-    else:
-        raise KeyError(f"no deleter for {r.kind}")
+    gateway = ec2.describe_internet_gateways(InternetGatewayIds=[r.id])["InternetGateways"][0]
+    for attachment in gateway.get("Attachments", []):
+        ec2.detach_internet_gateway(InternetGatewayId=r.id, VpcId=attachment["VpcId"])
+    ec2.delete_internet_gateway(InternetGatewayId=r.id)
+
+
+def _delete_route_table(account: Account, r: Resource) -> None:
+    """Disassociate and delete; a VPC's main table goes with its VPC."""
+    ec2 = _ec2(account, r)
+    table = ec2.describe_route_tables(RouteTableIds=[r.id])["RouteTables"][0]
+    for association in table.get("Associations", []):
+        if not association.get("Main"):
+            ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
+    if not any(a.get("Main") for a in table.get("Associations", [])):
+        ec2.delete_route_table(RouteTableId=r.id)
+
+
+def _delete_security_group(account: Account, r: Resource) -> None:
+    """Delete the group; a VPC's default group goes with its VPC."""
+    ec2 = _ec2(account, r)
+    group = ec2.describe_security_groups(GroupIds=[r.id])["SecurityGroups"][0]
+    if group["GroupName"] != "default":
+        ec2.delete_security_group(GroupId=r.id)
+
+
+def _delete_network_acl(account: Account, r: Resource) -> None:
+    """Delete the ACL; a VPC's default ACL goes with its VPC."""
+    ec2 = _ec2(account, r)
+    acl = ec2.describe_network_acls(NetworkAclIds=[r.id])["NetworkAcls"][0]
+    if not acl.get("IsDefault"):
+        ec2.delete_network_acl(NetworkAclId=r.id)
 
 
 def _delete_bucket(account: Account, r: Resource) -> None:
@@ -377,38 +407,55 @@ def _delete_zone(account: Account, r: Resource) -> None:
     route53.delete_hosted_zone(Id=r.id)
 
 
-def _delete_iam(account: Account, r: Resource) -> None:
+def _delete_instance_profile(account: Account, r: Resource) -> None:
+    iam, name = account.client("iam"), r.id.split("/")[-1]
+    profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    for role in profile["Roles"]:
+        iam.remove_role_from_instance_profile(InstanceProfileName=name, RoleName=role["RoleName"])
+    iam.delete_instance_profile(InstanceProfileName=name)
+
+
+def _delete_role(account: Account, r: Resource) -> None:
+    iam, name = account.client("iam"), r.id.split("/")[-1]
+    for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+    for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
+    for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
+        iam.remove_role_from_instance_profile(
+            InstanceProfileName=profile["InstanceProfileName"], RoleName=name
+        )
+    iam.delete_role(RoleName=name)
+
+
+def _delete_policy(account: Account, r: Resource) -> None:
     iam = account.client("iam")
-    kind, name = r.kind.split(":")[1], r.id.split("/")[-1]
-    if kind == "instance-profile":
-        profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-        for role in profile["Roles"]:
-            iam.remove_role_from_instance_profile(
-                InstanceProfileName=name, RoleName=role["RoleName"]
-            )
-        iam.delete_instance_profile(InstanceProfileName=name)
-    elif kind == "role":
-        for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
-            iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
-        for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-            iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
-        for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
-            iam.remove_role_from_instance_profile(
-                InstanceProfileName=profile["InstanceProfileName"], RoleName=name
-            )
-        iam.delete_role(RoleName=name)
-    elif kind == "policy":
-        for version in iam.list_policy_versions(PolicyArn=r.arn)["Versions"]:
-            if not version["IsDefaultVersion"]:
-                iam.delete_policy_version(PolicyArn=r.arn, VersionId=version["VersionId"])
-        for entity in iam.list_entities_for_policy(PolicyArn=r.arn)["PolicyRoles"]:
-            iam.detach_role_policy(RoleName=entity["RoleName"], PolicyArn=r.arn)
-        iam.delete_policy(PolicyArn=r.arn)
+    for version in iam.list_policy_versions(PolicyArn=r.arn)["Versions"]:
+        if not version["IsDefaultVersion"]:
+            iam.delete_policy_version(PolicyArn=r.arn, VersionId=version["VersionId"])
+    for entity in iam.list_entities_for_policy(PolicyArn=r.arn)["PolicyRoles"]:
+        iam.detach_role_policy(RoleName=entity["RoleName"], PolicyArn=r.arn)
+    iam.delete_policy(PolicyArn=r.arn)
 
 
-DELETERS: dict[str, Callable[[Account, Resource], None]] = {
+# Every kind the sweeper can delete, and how. A kind not listed here is reported as a
+# failure ("no deleter for <service>:<kind>"), never counted deleted.
+DELETERS: dict[str, Deleter] = {
     "autoscaling:autoScalingGroup": _delete_asg,
     "ec2:instance": _delete_instance,
+    "ec2:internet-gateway": _delete_internet_gateway,
+    "ec2:route-table": _delete_route_table,
+    "ec2:security-group": _delete_security_group,
+    "ec2:network-acl": _delete_network_acl,
+    **{f"ec2:{kind}": _ec2_single_call(*call) for kind, call in EC2_SINGLE_CALL.items()},
+    "elbv2:listener-rule": _delete_listener_rule,
+    "elbv2:listener": _delete_listener,
+    "elbv2:loadbalancer": _delete_load_balancer,
+    "elbv2:targetgroup": _delete_target_group,
+    "elasticache:replicationgroup": _delete_replication_group,
+    "elasticache:cluster": _delete_cache_cluster,
+    "elasticache:subnetgroup": _delete_cache_subnet_group,
+    "elasticache:parametergroup": _delete_cache_parameter_group,
     "cloudfront:distribution": _delete_distribution,
     "cloudfront:origin-access-control": _delete_oac,
     "s3:bucket": _delete_bucket,
@@ -417,6 +464,9 @@ DELETERS: dict[str, Callable[[Account, Resource], None]] = {
     "logs:log-group": _delete_log_group,
     "kms:key": _delete_key,
     "route53:hostedzone": _delete_zone,
+    "iam:instance-profile": _delete_instance_profile,
+    "iam:role": _delete_role,
+    "iam:policy": _delete_policy,
 }
 ORDER: dict[str, int] = {
     "autoscaling:autoScalingGroup": 0,
@@ -450,20 +500,11 @@ ORDER: dict[str, int] = {
 }
 
 
-def deleter_for(kind: str) -> Callable[[Account, Resource], None]:
+def deleter_for(kind: str) -> Deleter:
     """The function deleting resources of `kind`; KeyError names kinds the sweeper lacks."""
-    if kind in DELETERS:
-        return DELETERS[kind]
-    service = kind.split(":")[0]
-    by_service: dict[str, Callable[[Account, Resource], None]] = {
-        "ec2": _delete_ec2,
-        "elbv2": _delete_elbv2,
-        "elasticache": _delete_elasticache,
-        "iam": _delete_iam,
-    }
-    if service in by_service:
-        return by_service[service]
-    raise KeyError(f"the sweeper has no deleter for {kind}")
+    if kind not in DELETERS:
+        raise KeyError(f"no deleter for {kind}")
+    return DELETERS[kind]
 
 
 def _gone(error: ClientError) -> bool:
@@ -482,15 +523,19 @@ def delete_all(account: Account, resources: list[Resource], passes: int = 3) -> 
     for _ in range(passes):
         failed: list[Resource] = []
         for resource in pending:
+            deleter = DELETERS.get(resource.kind)
+            if deleter is None:  # never guess: a kind nobody deletes is a leftover
+                report.failed[resource.arn] = f"no deleter for {resource.kind}"
+                continue
             try:
-                deleter_for(resource.kind)(account, resource)
+                deleter(account, resource)
             except ClientError as error:
                 if not _gone(error):
                     report.failed[resource.arn] = str(error)
                     failed.append(resource)
                     continue
-            except KeyError as error:
-                report.failed[resource.arn] = str(error)
+            except KeyError as error:  # an answer without the field a deleter reads
+                report.failed[resource.arn] = f"unexpected answer: no {error}"
                 continue
             report.failed.pop(resource.arn, None)
             report.deleted.append(resource)
