@@ -1,28 +1,30 @@
 """Shims for gaps in the moto emulator, applied only to the moto server the harness starts.
 
-Each shim is a module here with an `apply()` function whose docstring names the gap it fills.
+Each shim is a module here (a name not starting with `_`) with an `apply()` function whose
+docstring's first line names the gap, starting with "moto ". `apply()` changes moto only
+through `harness.shims._patch` (`patch` wraps a moto attribute, `define` adds one), which
+makes it idempotent and refuses two shims touching one attribute. Shims are found by
+listing this package and applied in alphabetical order of module name; since no two shims
+share an attribute, the order does not change the result. A new shim is one new module
+plus its `check_<name>` in tests/integration/test_moto_shims.py (a unit test enforces it).
 The template is never changed for the emulator; the emulator is made faithful instead.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
-SHIM_MODULES: tuple[str, ...] = (
-    "elasticache_member_clusters",
-    "elasticache_delete",
-    "target_health_from_ami_tag",
-    "s3_policy_conditions",
-    "ec2_subnet_ipv6_associations",
-    "ec2_launch_template_tags",
-    "ec2_rule_descriptions",
-    "route53_private_zone",
-    "cloudfront_distribution_config",
-    "autoscaling_scale_in",
-    "autoscaling_policy_readback",
-)
+
+def discover() -> tuple[str, ...]:
+    """The shim module names in this package, in alphabetical order (the order applied)."""
+    names = (info.name for info in pkgutil.iter_modules(__path__))
+    return tuple(sorted(name for name in names if not name.startswith("_")))
+
+
+SHIM_MODULES: tuple[str, ...] = discover()
 
 
 @dataclass(frozen=True)

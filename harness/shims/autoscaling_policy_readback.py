@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import patch
 
 
 def apply() -> None:
@@ -18,12 +21,10 @@ def apply() -> None:
     from moto.autoscaling.models import FakeScalingPolicy
     from moto.autoscaling.responses import AutoScalingResponse
 
-    if getattr(AutoScalingResponse.put_scaling_policy, "_harness_shim", False):
-        return
-    FakeScalingPolicy.enabled = True  # type: ignore[attr-defined]
-    original = AutoScalingResponse.put_scaling_policy
+    FakeScalingPolicy.enabled = True  # type: ignore[attr-defined]  # the default, as on AWS
 
-    def put_scaling_policy(self: AutoScalingResponse) -> Any:
+    @patch(AutoScalingResponse, "put_scaling_policy")
+    def put_scaling_policy(original: Callable[..., Any], self: AutoScalingResponse) -> Any:
         result = original(self)
         enabled = str(self._get_param("Enabled", "true")).lower() != "false"
         name = self._get_param("PolicyName")
@@ -33,6 +34,3 @@ def apply() -> None:
             if not policy.predictive_scaling_configuration:
                 policy.predictive_scaling_configuration = None  # type: ignore[assignment]
         return result
-
-    put_scaling_policy._harness_shim = True  # type: ignore[attr-defined]
-    AutoScalingResponse.put_scaling_policy = put_scaling_policy  # type: ignore[method-assign]

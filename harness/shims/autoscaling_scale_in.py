@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from harness.shims._patch import patch
+
 
 def apply() -> None:
     """moto keeps scaled-in instances registered (and healthy) in the group's target groups.
@@ -13,11 +18,10 @@ def apply() -> None:
     """
     from moto.autoscaling.models import AutoScalingBackend
 
-    if getattr(AutoScalingBackend.update_attached_target_groups, "_harness_shim", False):
-        return
-    original = AutoScalingBackend.update_attached_target_groups
-
-    def update_attached_target_groups(self: AutoScalingBackend, group_name: str) -> None:
+    @patch(AutoScalingBackend, "update_attached_target_groups")
+    def update_attached_target_groups(
+        original: Callable[..., Any], self: AutoScalingBackend, group_name: str
+    ) -> None:
         original(self, group_name)
         group = self.autoscaling_groups[group_name]
         if not group.target_group_arns:
@@ -36,6 +40,3 @@ def apply() -> None:
                     gone.append({"Id": target_id})
             if gone:
                 target_group.deregister(gone)
-
-    update_attached_target_groups._harness_shim = True  # type: ignore[attr-defined]
-    AutoScalingBackend.update_attached_target_groups = update_attached_target_groups  # type: ignore[method-assign]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import patch
 
 
 def apply() -> None:
@@ -17,28 +20,20 @@ def apply() -> None:
     """
     from moto.cloudfront import models
 
-    if getattr(models.Origin.__init__, "_harness_shim", False):
-        return
-    behaviour_init = models.DefaultCacheBehaviour.__init__
-    origin_init = models.Origin.__init__
-    certificate_init = models.ViewerCertificate.__init__
-
-    def behaviour(self: Any, config: dict[str, Any]) -> None:
-        behaviour_init(self, config)
+    @patch(models.DefaultCacheBehaviour, "__init__")
+    def behaviour(original: Callable[..., Any], self: Any, config: dict[str, Any]) -> None:
+        original(self, config)
         if "ForwardedValues" not in config and config.get("CachePolicyId"):
             self.forwarded_values = None
 
-    def origin(self: Any, config: dict[str, Any]) -> None:
-        origin_init(self, config)
+    @patch(models.Origin, "__init__")
+    def origin(original: Callable[..., Any], self: Any, config: dict[str, Any]) -> None:
+        original(self, config)
         self.origin_access_control_id = config.get("OriginAccessControlId") or ""
 
-    def certificate(self: Any, config: dict[str, Any]) -> None:
-        certificate_init(self, config)
+    @patch(models.ViewerCertificate, "__init__")
+    def certificate(original: Callable[..., Any], self: Any, config: dict[str, Any]) -> None:
+        original(self, config)
         if "CloudFrontDefaultCertificate" not in config:
             custom = config.get("ACMCertificateArn") or config.get("IAMCertificateId")
             self.cloud_front_default_certificate = not custom
-
-    origin._harness_shim = True  # type: ignore[attr-defined]
-    models.DefaultCacheBehaviour.__init__ = behaviour  # type: ignore[method-assign]
-    models.Origin.__init__ = origin  # type: ignore[method-assign,assignment]
-    models.ViewerCertificate.__init__ = certificate  # type: ignore[method-assign]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import patch
 
 
 def apply() -> None:
@@ -21,11 +24,9 @@ def apply() -> None:
     from moto.ec2.models.launch_templates import LaunchTemplateVersion
     from moto.ec2.utils import parse_user_data
 
-    if getattr(LaunchTemplateVersion.__init__, "_harness_shim", False):
-        return
-    original = LaunchTemplateVersion.__init__
-
+    @patch(LaunchTemplateVersion, "__init__")
     def __init__(
+        original: Callable[..., Any],
         self: LaunchTemplateVersion,
         template: Any,
         number: int,
@@ -43,6 +44,3 @@ def apply() -> None:
         if isinstance(data.get("UserData"), str):
             data = {**data, "UserData": parse_user_data(data["UserData"])}
         original(self, template, number, data, description)
-
-    __init__._harness_shim = True  # type: ignore[attr-defined]
-    LaunchTemplateVersion.__init__ = __init__  # type: ignore[method-assign]

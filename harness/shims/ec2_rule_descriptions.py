@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from harness.shims._patch import define
+
 
 def apply() -> None:
     """moto drops the description of group-referencing rules, so every plan rewrites them.
@@ -14,12 +16,6 @@ def apply() -> None:
     """
     from moto.ec2.models.security_groups import SecurityGroupRule
 
-    if getattr(SecurityGroupRule.description.fget, "_harness_shim", False):  # type: ignore[attr-defined]
-        return
-
+    @define(SecurityGroupRule, "description", as_property=True)
     def description(self: SecurityGroupRule) -> str | None:
         return self.ip_range.get("Description") or self.source_group.get("Description")
-
-    shimmed = property(description)
-    shimmed.fget._harness_shim = True  # type: ignore[union-attr]
-    SecurityGroupRule.description = shimmed  # type: ignore[method-assign,assignment]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import define, patch
 
 FILTERS = {
     "ipv6-cidr-block-association.association-id": lambda a: a["associationId"],
@@ -23,15 +26,18 @@ def apply() -> None:
     """
     from moto.ec2.models.subnets import Subnet
 
-    if getattr(Subnet.get_filter_value, "_harness_shim", False):
-        return
-    original = Subnet.get_filter_value
-
-    def get_filter_value(self: Subnet, filter_name: str, method_name: str | None = None) -> Any:
+    @patch(Subnet, "get_filter_value")
+    def get_filter_value(
+        original: Callable[..., Any],
+        self: Subnet,
+        filter_name: str,
+        method_name: str | None = None,
+    ) -> Any:
         if filter_name in FILTERS:
             return [FILTERS[filter_name](a) for a in self.ipv6_cidr_block_associations.values()]
         return original(self, filter_name, method_name)
 
+    @define(Subnet, "ipv6_cidr_block_association_set", as_property=True)
     def association_set(self: Subnet) -> list[dict[str, Any]]:
         return [
             {
@@ -42,7 +48,3 @@ def apply() -> None:
             for a in self.ipv6_cidr_block_associations.values()
             if a["ipv6CidrBlockState"]["State"] == "associated"
         ]
-
-    get_filter_value._harness_shim = True  # type: ignore[attr-defined]
-    Subnet.get_filter_value = get_filter_value  # type: ignore[method-assign]
-    Subnet.ipv6_cidr_block_association_set = property(association_set)  # type: ignore[assignment,method-assign]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import define, patch
 
 
 def apply() -> None:
@@ -19,44 +22,42 @@ def apply() -> None:
     from moto.elasticache.models import ElastiCacheBackend
     from moto.elasticache.responses import ElastiCacheResponse
 
-    if getattr(ElastiCacheBackend.delete_replication_group, "_harness_shim", False):
-        return
-    original_group = ElastiCacheBackend.delete_replication_group
-    original_cluster = ElastiCacheBackend.delete_cache_cluster
-
+    @patch(ElastiCacheBackend, "delete_replication_group")
     def delete_replication_group(
-        self: ElastiCacheBackend, replication_group_id: str, retain_primary_cluster: Any
+        original: Callable[..., Any],
+        self: ElastiCacheBackend,
+        replication_group_id: str,
+        retain_primary_cluster: Any,
     ) -> Any:
         members = list(
             getattr(self.replication_groups.get(replication_group_id), "member_clusters", [])
         )
-        group = original_group(self, replication_group_id, retain_primary_cluster)
+        group = original(self, replication_group_id, retain_primary_cluster)
         self.replication_groups.pop(replication_group_id, None)
         self.tagging_service.delete_all_tags_for_resource(group.arn)
         for cluster_id in members:
             self.cache_clusters.pop(cluster_id, None)
         return group
 
-    def delete_cache_cluster(self: ElastiCacheBackend, cache_cluster_id: str) -> Any:
-        cluster = original_cluster(self, cache_cluster_id)
+    @patch(ElastiCacheBackend, "delete_cache_cluster")
+    def delete_cache_cluster(
+        original: Callable[..., Any], self: ElastiCacheBackend, cache_cluster_id: str
+    ) -> Any:
+        cluster = original(self, cache_cluster_id)
         self.cache_clusters.pop(cache_cluster_id, None)
         self.tagging_service.delete_all_tags_for_resource(cluster.arn)
         return cluster
 
+    @define(ElastiCacheBackend, "delete_cache_subnet_group")
     def delete_cache_subnet_group(self: ElastiCacheBackend, name: str) -> None:
         if name not in self.cache_subnet_groups:
             raise CacheSubnetGroupNotFound(name)
         group = self.cache_subnet_groups.pop(name)
         self.tagging_service.delete_all_tags_for_resource(group.arn)
 
+    @define(ElastiCacheResponse, "delete_cache_subnet_group")
     def delete_cache_subnet_group_response(self: ElastiCacheResponse) -> ActionResult:
         self.elasticache_backend.delete_cache_subnet_group(  # type: ignore[attr-defined]
             self._get_param("CacheSubnetGroupName")
         )
         return EmptyResult()
-
-    ElastiCacheBackend.delete_cache_subnet_group = delete_cache_subnet_group  # type: ignore[attr-defined]
-    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group_response  # type: ignore[attr-defined]
-    delete_replication_group._harness_shim = True  # type: ignore[attr-defined]
-    ElastiCacheBackend.delete_replication_group = delete_replication_group  # type: ignore[method-assign]
-    ElastiCacheBackend.delete_cache_cluster = delete_cache_cluster  # type: ignore[method-assign]

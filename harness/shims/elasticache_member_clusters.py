@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import patch
 
 
 def apply() -> None:
@@ -19,11 +22,10 @@ def apply() -> None:
     """
     from moto.elasticache.models import CacheCluster, ElastiCacheBackend
 
-    if getattr(ElastiCacheBackend.create_replication_group, "_harness_shim", False):
-        return
-    original = ElastiCacheBackend.create_replication_group
-
-    def create_replication_group(self: ElastiCacheBackend, **kwargs: Any) -> Any:
+    @patch(ElastiCacheBackend, "create_replication_group")
+    def create_replication_group(
+        original: Callable[..., Any], self: ElastiCacheBackend, **kwargs: Any
+    ) -> Any:
         group = original(self, **kwargs)
         wanted = int(kwargs.get("num_cache_clusters") or 0)
         if group.cluster_mode != "enabled":
@@ -83,6 +85,3 @@ def apply() -> None:
             ]
             self.cache_clusters[cluster_id] = cluster
         return group
-
-    create_replication_group._harness_shim = True  # type: ignore[attr-defined]
-    ElastiCacheBackend.create_replication_group = create_replication_group  # type: ignore[method-assign,assignment]

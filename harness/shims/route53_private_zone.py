@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import patch
 
 
 def apply() -> None:
@@ -16,11 +19,8 @@ def apply() -> None:
     """
     from moto.route53.responses import Route53
 
-    if getattr(Route53.create_hosted_zone, "_harness_shim", False):
-        return
-    original = Route53.create_hosted_zone
-
-    def create_hosted_zone(self: Route53) -> Any:
+    @patch(Route53, "create_hosted_zone")
+    def create_hosted_zone(original: Callable[..., Any], self: Route53) -> Any:
         if self._get_param("VPC.VPCId"):
             get_bool = self._get_bool_param
 
@@ -29,6 +29,3 @@ def apply() -> None:
 
             self._get_bool_param = private  # type: ignore[method-assign,assignment]
         return original(self)
-
-    create_hosted_zone._harness_shim = True  # type: ignore[attr-defined]
-    Route53.create_hosted_zone = create_hosted_zone  # type: ignore[method-assign]

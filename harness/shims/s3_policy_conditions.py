@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import define, patch
 
 SECURE_TRANSPORT = {"aws:SecureTransport": "true"}
 
@@ -54,11 +57,9 @@ def apply() -> None:
     from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
     from moto.s3.models import FakeBucket
 
-    if getattr(FakeBucket.get_permission, "_harness_shim", False):
-        return
-    original = IAMPolicyStatement.is_action_permitted
-
+    @patch(IAMPolicyStatement, "is_action_permitted")
     def is_action_permitted(
+        original: Callable[..., Any],
         self: IAMPolicyStatement,
         action: str,
         resource: str = "*",
@@ -70,13 +71,10 @@ def apply() -> None:
             return PermissionResult.NEUTRAL
         return original(self, action, resource, principal, incoming_condition_values)
 
+    @define(FakeBucket, "get_permission")
     def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
         if self.policy is None:
             return PermissionResult.NEUTRAL
         return IAMPolicy(self.policy.decode()).is_action_permitted(
             action, resource, incoming_condition_values=SECURE_TRANSPORT
         )
-
-    get_permission._harness_shim = True  # type: ignore[attr-defined]
-    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
-    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]

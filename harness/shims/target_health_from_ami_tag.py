@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from harness.shims._patch import patch
 
 HEALTH_TAG = "harness:health"
 UNHEALTHY = "unhealthy"
@@ -18,11 +21,13 @@ def apply() -> None:
     """
     from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 
-    if getattr(FakeTargetGroup.health_for, "_harness_shim", False):
-        return
-    original = FakeTargetGroup.health_for
-
-    def health_for(self: FakeTargetGroup, target: dict[str, Any], ec2_backend: Any) -> Any:
+    @patch(FakeTargetGroup, "health_for")
+    def health_for(
+        original: Callable[..., Any],
+        self: FakeTargetGroup,
+        target: dict[str, Any],
+        ec2_backend: Any,
+    ) -> Any:
         status = original(self, target, ec2_backend)
         if status.status != "healthy" or not str(target["Id"]).startswith("i-"):
             return status
@@ -38,6 +43,3 @@ def apply() -> None:
             "Target.FailedHealthChecks",
             f"Health checks failed (AMI {image_id} is tagged {HEALTH_TAG}={UNHEALTHY})",
         )
-
-    health_for._harness_shim = True  # type: ignore[attr-defined]
-    FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]

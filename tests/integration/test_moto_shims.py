@@ -1,4 +1,7 @@
-"""Each moto shim fills a measured gap: the check fails on plain moto and passes with the shim."""
+"""Each moto shim fills a measured gap: the check fails on plain moto and passes with the shim.
+
+The check for shim `harness/shims/<name>.py` is `check_<name>` here (found by name).
+"""
 
 from __future__ import annotations
 
@@ -324,18 +327,12 @@ def check_autoscaling_policy_readback(account: Account) -> None:
     assert not any("PredictiveScalingConfiguration" in p for p in policies), policies
 
 
+# A shim's check is the function named `check_<shim module>` (a unit test, test_shims_registry,
+# fails when a discovered shim has none): a new shim is its module plus its check.
 CHECKS: dict[str, Callable[[Account], None]] = {
-    "autoscaling_policy_readback": check_autoscaling_policy_readback,
-    "autoscaling_scale_in": check_autoscaling_scale_in,
-    "cloudfront_distribution_config": check_cloudfront_distribution_config,
-    "route53_private_zone": check_route53_private_zone,
-    "ec2_rule_descriptions": check_ec2_rule_descriptions,
-    "ec2_launch_template_tags": check_ec2_launch_template_tags,
-    "ec2_subnet_ipv6_associations": check_ec2_subnet_ipv6_associations,
-    "s3_policy_conditions": check_s3_policy_conditions,
-    "elasticache_member_clusters": check_elasticache_member_clusters,
-    "elasticache_delete": check_elasticache_delete,
-    "target_health_from_ami_tag": check_target_health_from_ami_tag,
+    name.removeprefix("check_"): function
+    for name, function in sorted(globals().items())
+    if name.startswith("check_") and callable(function)
 }
 
 
