@@ -41,4 +41,3 @@ def test_rule_fails_on_broken_fixture(fixture: str, rule: rules.Rule, expected: 
     problems = rule(load_dir(FIXTURES / fixture))
     assert any(expected in p for p in problems), problems
     assert all(str(FIXTURES / fixture) in p for p in problems), "problems must name the file"
-
