@@ -199,7 +199,10 @@ class Stack:
     def adopt_applied(self) -> list[str]:
         """Count as applied the roots whose state holds resources (a run this stack attached to)."""
         for name in apply_order():
-            if name not in self.applied and self.in_state(name):
+            # A root whose dependencies are not up cannot be up (nor even be initialised: its
+            # backend may be what a dependency creates).
+            ready = all(d in self.applied for d in root(name).depends_on)
+            if name not in self.applied and ready and self.in_state(name):
                 self.applied.append(name)
                 self.attempted.append(name)
         return list(self.applied)

@@ -87,3 +87,21 @@ def test_stack_keep_prints_a_hint_that_deletes_the_run(tmp_path: Path) -> None:
     destroy_applied(stack, keep=True, progress=lines.append)
     assert calls == ["apply bootstrap", "apply global"]
     assert lines[0].endswith("delete with: python -m harness account down --run-id t1")
+
+
+def test_stack_adopt_counts_what_state_holds_in_dependency_order(tmp_path: Path) -> None:
+    """Attaching: a root counts as applied when its state holds resources and its dependencies
+    are up; a root whose dependencies are down is not even asked (its backend may not exist)."""
+    stack, calls = fake_stack(tmp_path, set())
+    up = {"bootstrap", "staging"}
+    asked: list[str] = []
+
+    def in_state(name: str) -> bool:
+        asked.append(name)
+        return name in up
+
+    stack.in_state = in_state  # type: ignore[method-assign]
+    assert stack.adopt_applied() == ["bootstrap"]
+    assert asked == ["bootstrap", "global"]
+    stack.ensure("staging")
+    assert calls == ["apply global", "apply staging"]
