@@ -97,8 +97,9 @@ CATALOGUE: tuple[Policy, ...] = (
     ),
     Policy(
         "NET-03",
-        "no all-protocols rule from a CIDR (security groups and network ACLs); ingress from "
-        "inside the VPC references security groups, not CIDRs",
+        "no security-group rule opens every protocol (ingress from a CIDR or a group, egress "
+        "to anywhere) and no network-ACL allow-all from a CIDR; ingress from inside the VPC "
+        "references security groups, not CIDRs",
         "a CIDR inside the VPC trusts every host that ever lands in it",
         custom=("CKV_TPL_NET_SG_SOURCES",),
     ),
