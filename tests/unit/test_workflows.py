@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
+from harness.paths import REPO_ROOT
+
 pytestmark = pytest.mark.unit
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 INSECURE = Path(__file__).parent / "fixtures" / "workflows" / "insecure.yml"
 BIN = Path(sys.executable).parent
