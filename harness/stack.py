@@ -90,9 +90,7 @@ class Stack:
 
     def record(self) -> Path:
         """Save the run under .cache/runs/<run id>/run.json, with its moto server's pid."""
-        server = self.account._server
-        pid = server.process.pid if server is not None and server.process is not None else None
-        return self.save(run_dir(self.account.run_id) / RUN_FILE, moto_pid=pid)
+        return self.save(run_dir(self.account.run_id) / RUN_FILE, moto_pid=self.account.server_pid)
 
     def forget(self) -> None:
         """Remove the run's record and template copy once the run is torn down."""

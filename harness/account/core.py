@@ -77,6 +77,12 @@ class Account:
         return {RUN_ID_TAG: self.run_id, CREATED_TAG: self.created}
 
     @property
+    def server_pid(self) -> int | None:
+        """The pid of the moto server this process started and still owns (None otherwise)."""
+        process = getattr(self._server, "process", None)
+        return None if process is None else int(process.pid)
+
+    @property
     def env(self) -> dict[str, str]:
         """Environment for subprocesses (terraform, ansible, scripts) to use this account."""
         env = {"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region}
