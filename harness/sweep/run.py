@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from harness.account import Account, now_utc
+from harness.stack import destroy_hint
 from harness.sweep.deleters import DELETERS, ORDER
 from harness.sweep.find import Resource, find_resources
 
@@ -115,18 +116,18 @@ def teardown_account(account: Account, keep: bool = False) -> SweepReport | None
 
 
 def keep_instructions(account: Account) -> str:
-    """How to reach and destroy what a kept run left behind."""
+    """How to reach and destroy what a kept run left behind.
+
+    The destroy line is `destroy_hint`: `account down` reads the run's record (which callers
+    write with `Stack.record`), deletes what the run tagged and stops its moto server.
+    """
     lines = [f"kept run {account.run_id} ({account.kind} account) for debugging."]
-    if account.endpoint_url and account._server is not None and account._server.process:
+    pid = account.server_pid
+    if account.endpoint_url and pid is not None:
         lines.append(
-            f"  moto server: {account.endpoint_url} (pid {account._server.process.pid}); "
+            f"  moto server: {account.endpoint_url} (pid {pid}); "
             f"export AWS_ENDPOINT_URL={account.endpoint_url} AWS_ACCESS_KEY_ID=testing "
             "AWS_SECRET_ACCESS_KEY=testing"  # pragma: allowlist secret
         )
-    lines.append(
-        f"  destroy: python -m harness sweep --account={account.kind} --run-id {account.run_id} "
-        "--older-than 0s"
-    )
-    if account.endpoint_url and account._server is not None and account._server.process:
-        lines.append(f"  then stop the emulator: kill {account._server.process.pid}")
+    lines.append(f"  destroy: {destroy_hint(account)}")
     return "\n".join(lines)
