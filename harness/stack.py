@@ -276,8 +276,17 @@ def destroy_directories(handles: list[RootHandle], keep: bool, progress: Progres
 
 
 def destroy_hint(account: Account) -> str:
-    """The one command that deletes a kept run (its record names the account and server)."""
-    return f"python -m harness account down --run-id {account.run_id}"
+    """The command that deletes a kept run: `account down` when the run is recorded (the record
+    names the account and its server), else a sweep that names the account itself."""
+    if (run_dir(account.run_id) / RUN_FILE).exists():
+        return f"python -m harness account down --run-id {account.run_id}"
+    where = f"--endpoint-url {account.endpoint_url}" if account.endpoint_url else ""
+    command = (
+        f"python -m harness sweep --account={account.kind} {where} "
+        f"--run-id {account.run_id} --older-than 0s"
+    ).replace("  ", " ")
+    pid = account.server_pid
+    return command + (f"; then stop the emulator: kill {pid}" if pid is not None else "")
 
 
 def destroy_applied(stack: Stack, keep: bool = False, progress: Progress = print) -> None:

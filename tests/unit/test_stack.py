@@ -80,8 +80,12 @@ def test_stack_teardown_destroys_attempted_dependents_first_despite_a_failure(
     assert stack.attempted == ["staging"]
 
 
-def test_stack_keep_prints_a_hint_that_deletes_the_run(tmp_path: Path) -> None:
+def test_stack_keep_prints_a_hint_that_deletes_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
     stack, calls = fake_stack(tmp_path, set())
+    assert stack.record() == tmp_path / "cache" / "runs" / "t1" / "run.json"
     stack.ensure("global")
     lines: list[str] = []
     destroy_applied(stack, keep=True, progress=lines.append)
