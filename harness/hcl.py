@@ -237,6 +237,18 @@ def load_file(path: Path) -> list[Block]:
     return blocks
 
 
+def load_files(files: list[Path]) -> tuple[dict[Path, list[Block]], list[str]]:
+    """Parse every file: the blocks of those that parse, and one error line per file that not."""
+    parsed: dict[Path, list[Block]] = {}
+    errors: list[str] = []
+    for file in files:
+        try:
+            parsed[file] = load_file(file)
+        except HclError as error:
+            errors.append(str(error))
+    return parsed, errors
+
+
 def load_attributes(path: Path) -> dict[str, Any]:
     """Top-level attributes of a settings file such as `backend.hcl` or a `.tfvars` file."""
     try:

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HclError
-from harness.hcl import Block, load_file
+from harness.hcl import Block, load_files
 from harness.paths import skipped
 from harness.policy.findings import Finding
 from harness.policy.suppressions import skip_in
@@ -103,14 +102,9 @@ def check_packer(files: list[Path]) -> tuple[list[Finding], list[Finding], int, 
 
     findings: list[Finding] = []
     suppressions: list[Finding] = []
-    errors: list[str] = []
     count = 0
-    for file in files:
-        try:
-            blocks = load_file(file)
-        except HclError as error:
-            errors.append(str(error))
-            continue
+    parsed, errors = load_files(files)
+    for file, blocks in parsed.items():
         lines = file.read_text(encoding="utf-8").splitlines()
         starts = [*sorted(b.line for b in blocks), len(lines) + 1]
         for place in _checked_places(blocks, starts, lines):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harness.errors import HclError, PolicyError
-from harness.hcl import load_file
+from harness.errors import PolicyError
+from harness.hcl import load_files
 from harness.paths import skipped
 from harness.policy.checkov import run_checkov
 from harness.policy.findings import ScanResult
@@ -23,15 +23,8 @@ def terraform_files(target: Path) -> list[Path]:
 def has_blocks(files: list[Path]) -> bool:
     """Pre-flight with python-hcl2: a parse error names the file and line; True if any block
     could hold a resource (checkov takes seconds to start, so hopeless scans stop here)."""
-    errors: list[str] = []
-    found = False
-    for file in files:
-        try:
-            blocks = load_file(file)
-        except HclError as error:
-            errors.append(str(error))
-            continue
-        found = found or any(b.kind in ("resource", "data", "module") for b in blocks)
+    parsed, errors = load_files(files)
+    found = any(b.kind in ("resource", "data", "module") for bs in parsed.values() for b in bs)
     if errors:
         raise PolicyError("cannot parse: " + "; ".join(errors))
     return found
