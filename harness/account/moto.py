@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixe
 
 from harness import shims as shim_package
 from harness.errors import AccountError, UsageError
+from harness.process import signal_on_parent_death
 
 SHIMS_VARIABLE = "HARNESS_MOTO_SHIMS"
 LOG_VARIABLE = "HARNESS_MOTO_LOG"
@@ -49,15 +51,6 @@ def chosen_shims(
             f"known: {', '.join(shim_package.SHIM_MODULES)}"
         )
     return shims
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the harness process dies (Linux), so no server leaks."""
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 @dataclass
@@ -94,7 +87,7 @@ class MotoServer:
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=None if self.detach else _die_with_parent,
+            preexec_fn=None if self.detach else signal_on_parent_death(signal.SIGTERM),
         )
         if not self.detach:
             atexit.register(self.stop)
