@@ -52,7 +52,7 @@ variable "availability_zones" {
 
 variable "bastion_capacity" {
   type        = number
-  description = "1 starts the on-demand bastion, 0 stops it."
+  description = "Initial capacity of the on-demand bastion (0 or 1), used only when its group is created; later changes are ignored: open and close it with the group's desired capacity (python -m harness bastion open|close, or aws autoscaling set-desired-capacity)."
   default     = 0
   nullable    = false
 }

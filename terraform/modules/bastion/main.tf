@@ -1,7 +1,8 @@
 # On-demand bastion: an autoscaling group of at most one instance, at zero
-# unless someone needs a shell (set desired_capacity = 1 and apply). Once idle
-# the bastion leaves its group with the desired capacity decremented, so the
-# group drops back to 0 by itself (see README: the drift this leaves).
+# unless someone needs a shell (`python -m harness bastion open`, or
+# `aws autoscaling set-desired-capacity`). Once idle the bastion leaves its
+# group with the desired capacity decremented, so the group drops back to 0 by
+# itself. Terraform sets the capacity only when it creates the group (README).
 # It is the only instance with a public IPv4 address, asked for on its own
 # network interface in a public subnet; SSH reaches it only from admin_cidrs.
 
@@ -208,5 +209,14 @@ resource "aws_autoscaling_group" "this" {
       value               = tag.value
       propagate_at_launch = true
     }
+  }
+
+  # The capacity belongs to the open/close commands and to the bastion itself
+  # (it leaves the group with the capacity decremented when idle), not to
+  # terraform: without this, any apply of the environment would set it back to
+  # var.desired_capacity, restarting a bastion that shut itself down (1) or
+  # killing one somebody opened (0). The variable is only the initial value.
+  lifecycle {
+    ignore_changes = [desired_capacity]
   }
 }

@@ -4,7 +4,7 @@ output "ami_id" {
 }
 
 output "autoscaling_group_name" {
-  description = "Autoscaling group; set its desired capacity to 1 to start the bastion."
+  description = "Autoscaling group; set its desired capacity to 1 to open the bastion, 0 to close it."
   value       = aws_autoscaling_group.this.name
 }
 

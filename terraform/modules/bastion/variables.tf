@@ -16,7 +16,7 @@ variable "admin_cidrs" {
 
 variable "desired_capacity" {
   type        = number
-  description = "0 (bastion off) or 1 (bastion on)."
+  description = "Initial capacity, set only when the group is created: 0 (bastion off) or 1 (on). Later changes are ignored; open and close the bastion with the group's desired capacity."
   default     = 0
   nullable    = false
 
