@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "account",
     "bluegreen",
     "sweep",
+    "bastion",
 )
 # Terraform's diagnostics ("Error: ...", possibly inside its box drawing) make the best summary.
 _DIAGNOSTIC = re.compile(r"^[\s│╷╵]*(Error: .+)$", re.M)
