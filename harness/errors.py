@@ -46,7 +46,16 @@ class HclError(UsageError):
 
 
 class TerraformError(HarnessError):
-    """The terraform binary is missing or a terraform command failed."""
+    """The terraform binary is missing or a terraform command failed.
+
+    The message is one paragraph (terraform's own error summaries, the log's path); `output`
+    keeps terraform's whole output for callers that name known causes.
+    """
+
+    def __init__(self, message: str, output: str = "", log: str | None = None) -> None:
+        super().__init__(message)
+        self.output = output
+        self.log = log
 
 
 class AccountError(HarnessError):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,8 @@ from typing import Any
 import tftest
 
 from harness.errors import TerraformError
-from harness.hcl import config_dirs, load_dir
-from harness.paths import TEMPLATE_DIR, cache_root, file_lock
+from harness.paths import TEMPLATE_DIR, cache_dir, cache_root, file_lock
+from harness.process import run_logged
 
 INSTALL_HINT = (
     "terraform was not found on PATH (or at $TERRAFORM): install Terraform >= 1.11 "
@@ -206,11 +207,33 @@ class Runner:
             raise TerraformError(f"{TEMPLATE_DIR / relative}: no such terraform root")
         return cls(root=root, env=dict(env or {}))
 
+    def _log(self, what: str) -> Path:
+        """A fresh log file for one terraform command of this root."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return cache_dir("logs") / f"{stamp}-{os.getpid()}-terraform-{what}-{self.root.name}.log"
+
+    def _failure(self, what: str, output: str, log: Path | None = None) -> TerraformError:
+        """One paragraph for a failed command; terraform's whole output stays in the log."""
+        if log is None:
+            log = self._log(what)
+            log.write_text(output, encoding="utf-8")
+        message = failure_summary(f"terraform {what} failed in {self.root}", output, log)
+        return TerraformError(message, output=output, log=str(log))
+
     def _run(self, what: str, call: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return call(*args, **kwargs)
         except tftest.TerraformTestError as error:
-            raise TerraformError(f"terraform {what} failed in {self.root}:\n{error}") from error
+            # tftest's error holds (message with the whole output, stderr): keep the first.
+            raise self._failure(what, str(error.args[0]) if error.args else "") from None
+
+    def _logged(self, what: str, *args: str) -> str:
+        """Run a long terraform command (apply, destroy) that an interruption stops cleanly."""
+        log = self._log(what)
+        env = {**os.environ, **terraform_env(self.env)}
+        if run_logged([self.binary, *args], cwd=self.root, env=env, log=log) != 0:
+            raise self._failure(what, log.read_text(encoding="utf-8"), log)
+        return log.read_text(encoding="utf-8")
 
     def init(self, backend_config: Mapping[str, str] | None = None, backend: bool = True) -> str:
         """`terraform init`, with backend settings given as `-backend-config=k=v`."""
@@ -250,12 +273,12 @@ class Runner:
         return PlanSummary.from_json(output._raw if hasattr(output, "_raw") else dict(output))
 
     def apply(self, tf_vars: Mapping[str, Any] | None = None) -> str:
-        """`terraform apply -auto-approve`."""
-        return str(self._run("apply", self._tf.apply, tf_vars=dict(tf_vars or {})))
+        """`terraform apply -auto-approve`: stopped cleanly (lock released) when interrupted."""
+        return self._logged("apply", "apply", *_AUTO, *var_arguments(tf_vars))
 
     def destroy(self, tf_vars: Mapping[str, Any] | None = None) -> str:
-        """`terraform destroy -auto-approve`."""
-        return str(self._run("destroy", self._tf.destroy, tf_vars=dict(tf_vars or {})))
+        """`terraform destroy -auto-approve`: stopped cleanly when interrupted."""
+        return self._logged("destroy", "destroy", *_AUTO, *var_arguments(tf_vars))
 
     def output(self) -> dict[str, Any]:
         """`terraform output -json`, as plain values."""
@@ -297,76 +320,44 @@ class Runner:
             check=False,
         )
         if check and result.returncode != 0:
-            raise TerraformError(
-                f"terraform {' '.join(args)} failed in {self.root}:\n{result.stderr.strip()}"
-            )
+            raise self._failure(args[0], result.stdout + result.stderr)
         return result
 
 
-def root_dirs(template: Path = TEMPLATE_DIR) -> list[str]:
-    """Terraform roots (environments, bootstrap): every config directory outside modules/."""
+_AUTO = ("-auto-approve", "-input=false", "-no-color")
+# Terraform's diagnostics: "Error: <summary>", then (a few lines on) "with <address>,".
+_ERROR = re.compile(r"^[\s│╷╵]*Error: (.+?)\s*$")
+_WITH = re.compile(r"^[\s│]*with ([^,\s]+),")
+
+
+def var_arguments(values: Mapping[str, Any] | None) -> list[str]:
+    """`-var` arguments (non-strings as JSON, which terraform reads as HCL values)."""
     return [
-        str(d.relative_to(template))
-        for d in config_dirs(template)
-        if d.relative_to(template).parts[0] != "modules"
+        f"-var={k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in (values or {}).items()
     ]
 
 
-def standalone_dirs(template: Path = TEMPLATE_DIR) -> list[str]:
-    """Roots, plus modules that validate on their own (not those with configuration_aliases).
-
-    `terraform validate` cannot check a module that declares `configuration_aliases`
-    without a caller passing the aliased provider; such modules are validated through
-    the roots that call them.
-    """
-    found = root_dirs(template)
-    for directory in config_dirs(template):
-        relative = directory.relative_to(template)
-        if relative.parts[0] != "modules":
+def error_summaries(output: str) -> list[str]:
+    """Terraform's error summaries, each with the address it names, once each, in order."""
+    lines = output.splitlines()
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        error = _ERROR.match(line)
+        if not error:
             continue
-        config = load_dir(directory, ("*.tf",))
-        if not any("configuration_aliases" in spec for spec in config.required_providers.values()):
-            found.append(str(relative))
+        where = next((m.group(1) for m in map(_WITH.match, lines[i + 1 : i + 6]) if m), None)
+        item = f"{error.group(1)} ({where})" if where else error.group(1)
+        if item not in found:
+            found.append(item)
     return found
 
 
-def validate_all(
-    roots: list[str],
-    workdir: Path,
-    jobs: int = 2,
-    progress: Callable[[str, str | None], None] | None = None,
-) -> dict[str, str | None]:
-    """`init -backend=false` + `validate` of each root concurrently: root -> error or None.
-
-    Validation is dominated by loading the AWS provider schema (about 5 s a root here),
-    so roots run `jobs` at a time.
-    """
-
-    def one(root: str) -> str | None:
-        try:
-            runner = Runner.for_root(root, workdir=workdir)
-            runner.init(backend=False)
-            runner.validate()
-        except TerraformError as error:
-            error_text: str | None = str(error)
-        else:
-            error_text = None
-        if progress is not None:
-            progress(root, error_text)
-        return error_text
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return dict(zip(roots, pool.map(one, roots), strict=True))
-
-
-def fmt_check(path: Path = TEMPLATE_DIR) -> list[str]:
-    """Files under `path` that `terraform fmt` would rewrite (empty when clean)."""
-    result = subprocess.run(
-        [terraform_binary(), "fmt", "-check", "-recursive", "-list=true", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode not in (0, 3):
-        raise TerraformError(f"terraform fmt failed on {path}:\n{result.stderr.strip()}")
-    return [line for line in result.stdout.splitlines() if line.strip()]
+def failure_summary(head: str, output: str, log: Path) -> str:
+    """`<head>: <error>; <error> (full log: <log>)`: one paragraph, whatever the output size."""
+    errors = error_summaries(output)
+    if not errors:
+        tail = [line.strip() for line in output.splitlines() if line.strip()]
+        errors = tail[-1:] or ["no output"]
+    shown = "; ".join(e[:300] for e in errors[:3])
+    more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+    return f"{head}: {shown}{more} (full log: {log})"

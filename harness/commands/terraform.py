@@ -7,7 +7,8 @@ import os
 import sys
 import time
 
-from harness.terraform import copy_template, fmt_check, standalone_dirs, validate_all
+from harness.terraform import copy_template
+from harness.validate import fmt_check, standalone_dirs, validate_all
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

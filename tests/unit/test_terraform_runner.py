@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import terraform
+from harness import terraform, validate
 from harness.errors import TerraformError
 from harness.hcl import Config
 
@@ -126,7 +126,7 @@ def test_copy_template_leaves_caches_behind(tmp_path: Path) -> None:
 def test_template_is_terraform_fmt_clean() -> None:
     if not shutil.which("terraform"):
         pytest.skip("terraform binary not on PATH (make setup does not install it: see README)")
-    assert terraform.fmt_check() == []
+    assert validate.fmt_check() == []
 
 
 def _validate_skip_reason() -> str | None:
@@ -148,10 +148,10 @@ def validation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None
     if reason:
         pytest.skip(reason)
     copy = terraform.copy_template(into=tmp_path_factory.mktemp("validate"))
-    return terraform.validate_all(terraform.root_dirs(), copy, jobs=2)
+    return validate.validate_all(validate.root_dirs(), copy, jobs=2)
 
 
-@pytest.mark.parametrize("relative", terraform.root_dirs())
+@pytest.mark.parametrize("relative", validate.root_dirs())
 def test_root_terraform_validate(validation: dict[str, str | None], relative: str) -> None:
     assert validation[relative] is None, validation[relative]
 
@@ -169,7 +169,7 @@ def _called_modules(configs: dict[str, Config], relative: str) -> set[str]:
 
 def test_every_module_is_validated_through_a_root(template_configs: dict[str, Config]) -> None:
     reached: set[str] = set()
-    for root in terraform.root_dirs():
+    for root in validate.root_dirs():
         reached |= _called_modules(template_configs, root)
     modules = {f"modules/{d.name}" for d in (terraform.TEMPLATE_DIR / "modules").iterdir()}
     assert modules - reached == set(), "modules no root calls (so validate never checks them)"
@@ -194,3 +194,45 @@ def test_plugin_cache_lock_serialises_inits(
         list(pool.map(init, range(8)))
     assert overlaps == []
     assert (tmp_path / "plugin-cache.lock").exists()
+
+
+# What terraform prints when the deploy module finds no AMI (trimmed from a real apply).
+NO_AMI = """
+module.deploy_green.aws_autoscaling_group.this: Refreshing state... [id=p-green]
+╷
+│ Error: Your query returned no results. Please change your search criteria and try again.
+│
+│   with module.deploy_green.module.lookup.data.aws_ami.this,
+│   on ../../modules/lookup/main.tf line 1, in data "aws_ami" "this":
+│    1: data "aws_ami" "this" {
+│
+╵
+╷
+│ Error: Your query returned no results. Please change your search criteria and try again.
+│
+│   with module.deploy_green.module.lookup.data.aws_ami.this,
+╵
+"""
+
+
+def test_terraform_failure_summary_is_one_paragraph_naming_the_address(tmp_path: Path) -> None:
+    output = NO_AMI + "padding line\n" * 20000
+    message = terraform.failure_summary("terraform apply failed in prod", output, tmp_path / "l")
+    assert message == (
+        "terraform apply failed in prod: Your query returned no results. Please change your "
+        "search criteria and try again. (module.deploy_green.module.lookup.data.aws_ami.this) "
+        f"(full log: {tmp_path / 'l'})"
+    )
+
+
+def test_terraform_failure_summary_without_diagnostics_keeps_the_last_line(tmp_path: Path) -> None:
+    message = terraform.failure_summary("x failed", "a\nsegfault\n\n", tmp_path / "l")
+    assert message.startswith("x failed: segfault (full log: ")
+
+
+def test_terraform_var_arguments_encode_values_for_the_command_line() -> None:
+    assert terraform.var_arguments({"a": "x", "n": 2, "m": {"k": [1]}}) == [
+        "-var=a=x",
+        "-var=n=2",
+        '-var=m={"k": [1]}',
+    ]
