@@ -31,7 +31,7 @@ from harness.account.guard import (
     aws_opt_in_missing,
     open_aws,
 )
-from harness.account.moto import SHIMS_VARIABLE, MotoServer, free_port
+from harness.account.moto import SHIMS_VARIABLE, MotoServer, answering, free_port
 from harness.account.seed import (
     DOMAIN_VARIABLE,
     SOURCE_AMIS_VAR,
@@ -64,6 +64,7 @@ __all__ = [
     "AccountError",
     "MotoServer",
     "Seed",
+    "answering",
     "attach_moto",
     "aws_opt_in_missing",
     "built_images",

@@ -18,9 +18,9 @@ from typing import Any
 
 import boto3
 
-from harness.account.moto import MotoServer, chosen_shims, free_port
+from harness.account.moto import MotoServer, answering, chosen_shims, free_port
 from harness.errors import AccountError
-from harness.paths import check_run_id
+from harness.paths import check_run_id, run_dir
 
 DEFAULT_REGION = "eu-west-1"
 GLOBAL_REGION = "us-east-1"  # CloudFront certificates live here
@@ -148,9 +148,28 @@ def start_moto(
     )
 
 
-def attach_moto(endpoint_url: str, run_id: str, region: str = DEFAULT_REGION) -> Account:
-    """An account on a moto server that is already running (one a kept run left up)."""
+def dead_server_message(endpoint_url: str, run_id: str) -> str:
+    """One line for a moto server that does not answer: how to remove its run, if recorded."""
+    if run_dir(run_id).is_dir():
+        return (
+            f"moto server of run {run_id} at {endpoint_url} is not answering (stopped?); "
+            f"`python -m harness account down --run-id {run_id}` removes the run"
+        )
+    return f"moto server at {endpoint_url} is not answering (stopped?); nothing to attach to"
+
+
+def attach_moto(
+    endpoint_url: str, run_id: str, region: str = DEFAULT_REGION, *, probe: bool = True
+) -> Account:
+    """An account on a moto server that is already running (one a kept run left up).
+
+    The server is probed first (under a second, `moto.answering`): a dead one raises an
+    AccountError at once instead of every later call spending its botocore and provider
+    retries. `probe=False` is for a caller that attaches before the server is up.
+    """
     check_run_id(run_id)
+    if probe and not answering(endpoint_url):
+        raise AccountError(dead_server_message(endpoint_url, run_id))
     return Account(kind="moto", region=region, run_id=run_id, endpoint_url=endpoint_url)
 
 

@@ -13,6 +13,8 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +28,11 @@ from harness.process import signal_on_parent_death
 
 SHIMS_VARIABLE = "HARNESS_MOTO_SHIMS"
 LOG_VARIABLE = "HARNESS_MOTO_LOG"
+# The liveness probe: one TCP connect and one request for moto's small config document
+# (data.json would serialise every resource), all within this many seconds.
+PROBE_SECONDS = 0.5
+PROBE_PATH = "/moto-api/config"
+SERVER_MODULE = "harness.shims"  # what the server's command line runs (MotoServer.command)
 
 
 def free_port() -> int:
@@ -33,6 +40,77 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def answering(endpoint_url: str, timeout: float = PROBE_SECONDS) -> bool:
+    """Whether a server answers at `endpoint_url` (http) with a 2xx, within `timeout` seconds.
+
+    One TCP connect, then one `GET /moto-api/config` (moto's cheapest document); the deadline
+    covers both, so a refused port answers at once and a hung server after `timeout`, where
+    botocore would retry for tens of seconds.
+    """
+    parts = urllib.parse.urlsplit(endpoint_url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise UsageError(f"{endpoint_url}: a moto endpoint is http://host:port")
+    deadline = time.monotonic() + timeout
+    request = f"GET {PROBE_PATH} HTTP/1.0\r\nHost: {parts.netloc}\r\n\r\n".encode()
+    answer = b""
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout) as sock:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            sock.sendall(request)
+            while b"\r\n" not in answer and len(answer) < 1024:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                sock.settimeout(left)
+                chunk = sock.recv(1024)
+                if not chunk:
+                    break
+                answer += chunk
+    except OSError:  # refused, unreachable, timed out (socket.timeout is an OSError)
+        return False
+    status = answer.split(b"\r\n", 1)[0].split()
+    return len(status) >= 2 and status[0].startswith(b"HTTP/") and status[1][:1] == b"2"
+
+
+def server_running(pid: int, port: int | None) -> bool:
+    """Whether `pid` is a live (not zombie) harness moto server, on `port` when given.
+
+    Checked through /proc before any signal, so a recorded pid the system has since given to
+    another process is never killed.
+    """
+    proc = Path("/proc") / str(pid)
+    try:
+        argv = (proc / "cmdline").read_bytes().split(b"\0")
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    if state in ("Z", "X") or SERVER_MODULE.encode() not in argv:
+        return False
+    if port is None:
+        return True
+    try:
+        return argv[argv.index(b"--port") + 1] == str(port).encode()
+    except (ValueError, IndexError):
+        return False
+
+
+def stop_server(pid: int, port: int | None, timeout: float = 10.0) -> bool:
+    """Stop the harness moto server `pid` (SIGTERM, SIGKILL after `timeout`); False if none ran."""
+    if not server_running(pid, port):
+        return False
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return True
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            if not server_running(pid, port):
+                return True
+            time.sleep(0.05)
+    return not server_running(pid, port)
 
 
 def chosen_shims(
