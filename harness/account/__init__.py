@@ -42,6 +42,7 @@ from harness.account.seed import (
     domain_for,
     import_certificates,
     publish_ami,
+    published_amis,
     seed,
     self_signed_certificate,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "open_aws",
     "project_name",
     "publish_ami",
+    "published_amis",
     "seed",
     "self_signed_certificate",
     "start_moto",

@@ -13,20 +13,25 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness.account.core import (
     ENVIRONMENTS,
     GLOBAL_REGION,
     INITIAL_VERSION,
+    RUN_ID_TAG,
     Account,
     now_utc,
     tag_list,
 )
-from harness.errors import AccountError
+from harness.errors import AccountError, UsageError
+
+# The tag the moto shim reads: targets launched from an image tagged so report unhealthy.
+from harness.shims.target_health_from_ami_tag import HEALTH_TAG, UNHEALTHY
 
 DOMAIN_VARIABLE = "HARNESS_AWS_DOMAIN"
 SOURCE_AMIS_VAR = "HARNESS_SOURCE_AMIS"
+IfPublished = Literal["add", "fail", "replace"]
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,44 @@ def built_images(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         ) from error
 
 
+def published_amis(
+    account: Account, component: str, environment: str, version: str
+) -> list[dict[str, Any]]:
+    """The images the deploy module's lookup chooses among (owner self and the three tags)."""
+    images = account.client("ec2").describe_images(
+        Owners=["self"],
+        Filters=[
+            {"Name": "tag:component", "Values": [component]},
+            {"Name": "tag:environment", "Values": [environment]},
+            {"Name": "tag:version", "Values": [version]},
+        ],
+    )["Images"]
+    return sorted(images, key=lambda image: str(image["ImageId"]))
+
+
+def _image_tags(image: Mapping[str, Any]) -> dict[str, str]:
+    return {str(t["Key"]): str(t["Value"]) for t in image.get("Tags", [])}
+
+
+def _unpublish(account: Account, images: list[dict[str, Any]], label: str) -> None:
+    """Deregister the run's own earlier images of `label` (and, on AWS, their snapshots)."""
+    foreign = [i for i in images if _image_tags(i).get(RUN_ID_TAG) != account.run_id]
+    if foreign:
+        ids = ", ".join(str(i["ImageId"]) for i in foreign)
+        raise UsageError(
+            f"{label} is already published as {ids}, not by run {account.run_id}: "
+            "the run replaces only its own images"
+        )
+    ec2 = account.client("ec2")
+    for image in images:
+        ec2.deregister_image(ImageId=image["ImageId"])
+        if account.kind == "aws":
+            for mapping in image.get("BlockDeviceMappings", []):
+                snapshot = mapping.get("Ebs", {}).get("SnapshotId")
+                if snapshot:
+                    ec2.delete_snapshot(SnapshotId=snapshot)
+
+
 def publish_ami(
     account: Account,
     component: str,
@@ -173,15 +216,29 @@ def publish_ami(
     version: str,
     extra_tags: Mapping[str, str] | None = None,
     source_image_id: str | None = None,
+    unhealthy: bool = False,
+    if_published: IfPublished = "add",
 ) -> str:
     """Publish an AMI tagged component/environment/version (as the deploy module looks it up).
 
     Under moto the image is registered directly; on a real account `source_image_id` (a
     Packer-built image) is copied, so the published image carries the run's tags and dies
     with the run. Returns the new image id.
+
+    `unhealthy` (moto only) tags the image harness:health=unhealthy, so the instances a deploy
+    launches from it fail their target health (shim target_health_from_ami_tag); on a real
+    account a broken build has to be a really broken image. When the version is already
+    published, `if_published` says what happens: "add" a second image (the deploy's lookup
+    then takes the most recent), "fail" naming the existing one, or "replace" it (only the
+    run's own images are replaced).
     """
-    ec2 = account.client("ec2")
     name = f"{account.project}-{component}-{environment}-{version}"
+    label = f"{component}/{environment}/{version}"
+    if unhealthy and account.kind != "moto":
+        raise UsageError(
+            f"publish {label} unhealthy: only the moto account fakes a failing build (by tag); "
+            "on a real account publish a really broken image with source_image_id"
+        )
     tags = {
         "Name": name,
         "component": component,
@@ -189,6 +246,7 @@ def publish_ami(
         "version": version,
         **account.tags,
         **(extra_tags or {}),
+        **({HEALTH_TAG: UNHEALTHY} if unhealthy else {}),
     }
     if account.kind == "aws":
         source_image_id = source_image_id or built_images().get(component)
@@ -197,6 +255,17 @@ def publish_ami(
                 f"publish_ami {name}: on a real account pass source_image_id or set "
                 f"{SOURCE_AMIS_VAR} to the JSON that `python -m harness image packer` writes"
             )
+    if if_published != "add":
+        existing = published_amis(account, component, environment, version)
+        if existing and if_published == "fail":
+            ids = ", ".join(str(i["ImageId"]) for i in existing)
+            raise UsageError(
+                f"{label} is already published as {ids}; a deploy would pick either "
+                "(publish another version, or replace it with --replace)"
+            )
+        _unpublish(account, existing, label)
+    ec2 = account.client("ec2")
+    if account.kind == "aws":
         image_id = ec2.copy_image(
             Name=name, SourceImageId=source_image_id, SourceRegion=account.region
         )["ImageId"]

@@ -1,20 +1,27 @@
-"""`python -m harness account up|down`: an ephemeral account that outlives one command."""
+"""`python -m harness account up|publish|down`: an ephemeral account that outlives one command."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from harness.account import answering, new_run_id, open_account, seed
+from harness.account import ENVIRONMENTS, answering, new_run_id, open_account, publish_ami, seed
 from harness.account.moto import stop_server
 from harness.commands._run import add_run_options, require_run_id, run_file
-from harness.errors import HarnessError
+from harness.errors import HarnessError, UsageError
 from harness.stack import Stack
 from harness.sweep import delete_all, find_resources
+
+# Images published per version (the deploy module looks up api; the bastion module, bastion).
+COMPONENTS = ("api", "bastion")
+# A version becomes a tag value and part of the AMI name (letters, digits, `.`, `-`, `_`).
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+IMAGE_ID_PATTERN = re.compile(r"ami-[0-9a-f]{8,17}")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,9 +31,51 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up = sub.add_parser("up", help="start (moto) or open (aws) an account and seed it")
     add_run_options(up)
     up.set_defaults(func=_up)
+    publish = sub.add_parser(
+        "publish", help="publish an AMI version to a run's account (what deploy --version finds)"
+    )
+    add_run_options(publish, account=False)
+    publish.add_argument(
+        "--version", required=True, type=_version, help="the AMI's version tag, e.g. v2.0.0"
+    )
+    publish.add_argument("--component", choices=COMPONENTS, default="api")
+    publish.add_argument("--environment", choices=ENVIRONMENTS, default="production")
+    publish.add_argument(
+        "--unhealthy",
+        action="store_true",
+        help="moto only: a broken build; instances launched from it fail target health",
+    )
+    publish.add_argument(
+        "--source-image-id",
+        type=_image_id,
+        help="aws only: the built AMI to copy (default: its id in $HARNESS_SOURCE_AMIS)",
+    )
+    publish.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the run's image of that version (default: refuse a second one)",
+    )
+    publish.set_defaults(func=_publish)
     down = sub.add_parser("down", help="delete what the run tagged and stop its moto server")
     add_run_options(down, account=False)
     down.set_defaults(func=_down)
+
+
+def _version(text: str) -> str:
+    """argparse type: a version usable as a tag value and inside an AMI name."""
+    if not VERSION_PATTERN.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use 1-64 letters, digits, '.', '-' or '_', starting with a letter or "
+            "digit (e.g. v2.0.0)"
+        )
+    return text
+
+
+def _image_id(text: str) -> str:
+    """argparse type: an AMI id."""
+    if not IMAGE_ID_PATTERN.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: not an AMI id (ami-0123456789abcdef0)")
+    return text
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -39,6 +88,33 @@ def _up(args: argparse.Namespace) -> int:
     for key, value in account.env.items():
         print(f"export {key}={value}")
     print(f"export HARNESS_RUN_ID={run_id}")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    run_id = require_run_id(args)
+    stack, _ = Stack.load(run_file(run_id))
+    account = stack.account
+    if args.source_image_id and account.kind == "moto":
+        raise UsageError(
+            "--source-image-id: aws only; on the moto account the image is registered, "
+            "and --unhealthy makes a broken build"
+        )
+    image_id = publish_ami(
+        account,
+        args.component,
+        args.environment,
+        args.version,
+        source_image_id=args.source_image_id,
+        unhealthy=args.unhealthy,
+        if_published="replace" if args.replace else "fail",
+    )
+    described = account.client("ec2").describe_images(ImageIds=[image_id])["Images"]
+    tags = {t["Key"]: t["Value"] for image in described for t in image.get("Tags", [])}
+    label = f"{args.component}/{args.environment}/{args.version}"
+    print(f"published {image_id} ({label}) in run {run_id}")
+    for key, value in sorted(tags.items()):
+        print(f"  {key}={value}")
     return 0
 
 
