@@ -7,20 +7,16 @@ The machine itself only reads (target health) between steps.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tenacity import RetryError, retry, retry_if_result, stop_after_delay, wait_fixed
 
-from harness.errors import ReleaseError, ReleaseLocked
-from harness.paths import file_lock
+from harness.errors import ReleaseError
 
 if TYPE_CHECKING:
     pass
@@ -133,8 +129,9 @@ class Platform(Protocol):
         """The release terraform last applied."""
         ...
 
-    def apply(self, release: Release) -> None:
-        """Write the tfvars JSON for `release` and apply it (terraform owns the change)."""
+    def apply(self, release: Release, step: str = "") -> None:
+        """Write the tfvars JSON for `release` and apply it (terraform owns the change); `step`
+        names the step for whoever finds it interrupted."""
         ...
 
     def health(self, colour: str) -> Health:
@@ -220,9 +217,17 @@ class ReleaseTool:
     timeout: float = 300.0
     interval: float = 5.0
 
+    def _read(self) -> Release:
+        """What is applied; where a record disagrees with it, say so: the tool goes on from what
+        is applied, one step at a time, never from what a record claims."""
+        release = self.platform.read()
+        for problem in getattr(self.platform, "disagreements", lambda _: [])(release):
+            self.progress(f"note: {problem}; going on from what is live")
+        return release
+
     def _apply(self, release: Release, what: str) -> Release:
         self.progress(f"{what}: applying {_weights(release)}")
-        self.platform.apply(release)
+        self.platform.apply(release, what)
         seen = check_invariant(self.platform, release)
         self.progress(
             f"{what}: invariant holds ("
@@ -233,7 +238,7 @@ class ReleaseTool:
 
     def deploy(self, version: str, capacity: int | None = None) -> Release:
         """Idle colour <- version, capacity; wait until healthy; traffic untouched on failure."""
-        current = self.platform.read()
+        current = self._read()
         if all(c.weight > 0 for c in current.colours.values()):
             raise ReleaseError(
                 f"{self.platform.name}: a release is half-way ({_weights(current)}); "
@@ -267,7 +272,7 @@ class ReleaseTool:
 
     def promote(self, steps: tuple[int, ...] = DEFAULT_STEPS) -> Release:
         """Shift weight to the candidate colour step by step, checking its health before each."""
-        release = self.platform.read()
+        release = self._read()
         target = release.candidate or release.idle
         if release.colours[target].capacity < 1:
             raise ReleaseError(f"promote: {target} has no capacity; deploy a version to it first")
@@ -289,7 +294,7 @@ class ReleaseTool:
 
     def rollback(self) -> Release:
         """Move all weight back to the previous colour, if it still has capacity and health."""
-        release = self.platform.read()
+        release = self._read()
         previous = other(release.candidate) if release.candidate else release.idle
         colour = release.colours[previous]
         if colour.capacity < 1:
@@ -308,7 +313,7 @@ class ReleaseTool:
 
     def retire(self) -> Release:
         """Scale the colour carrying no traffic to 0 and close the release."""
-        release = self.platform.read()
+        release = self._read()
         idle = release.idle
         if release.colours[idle].weight > 0:
             raise ReleaseError(
@@ -368,25 +373,3 @@ def status_table(rows: list[ColourStatus]) -> str:
 def status_json(rows: list[ColourStatus]) -> str:
     """`status --json`."""
     return json.dumps([asdict(r) for r in rows], indent=2)
-
-
-@contextlib.contextmanager
-def release_lock(path: Path, environment: str) -> Iterator[None]:
-    """Hold the release lock of an environment; refuse at once if another release holds it."""
-
-    def refuse(handle: IO[str]) -> None:
-        holder = handle.read().strip() or "another process"
-        raise ReleaseLocked(
-            f"another release of {environment} is running ({holder}; lock {path}); "
-            "wait for it to finish"
-        )
-
-    with file_lock(path, wait=False, on_wait=refuse) as handle:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.truncate(0)

@@ -20,7 +20,7 @@ from types import FrameType
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import errors
-from harness.errors import HarnessError
+from harness.errors import HarnessError, Terminated
 
 # Each command group lives in harness/commands/<name>.py and exposes register(subparsers).
 COMMANDS: tuple[str, ...] = (
@@ -35,10 +35,6 @@ COMMANDS: tuple[str, ...] = (
 )
 # Terraform's diagnostics ("Error: ...", possibly inside its box drawing) make the best summary.
 _DIAGNOSTIC = re.compile(r"^[\s│╷╵]*(Error: .+)$", re.M)
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived: unwind like Ctrl-C so `finally` blocks release locks and servers."""
 
 
 def build_parser() -> argparse.ArgumentParser:

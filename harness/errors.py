@@ -84,3 +84,7 @@ class ReleaseLocked(ReleaseError):
     """Another release of the same environment is running."""
 
     exit_code = LOCKED
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so `finally` blocks stop children and free locks."""

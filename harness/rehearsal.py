@@ -72,7 +72,7 @@ class Rehearsal:
             note = " (blue live at v1.0.0)" if root == RELEASE_ROOT else ""
             stage(f"apply {root}{note}", partial(stack.apply, root))
         stage(f"publish AMI {NEW_VERSION}", lambda: self._publish(account))
-        platform = TerraformPlatform(stack)
+        platform = TerraformPlatform.for_stack(stack)
         tool = ReleaseTool(platform, progress=self.out, interval=2.0)
         stage(f"deploy {NEW_VERSION} to green", lambda: _fmt(tool.deploy(NEW_VERSION)))
         stage("try green via X-Colour header", lambda: try_colour(platform, "green"))

@@ -16,6 +16,7 @@ from harness.account import INITIAL_VERSION, Account, Seed
 from harness.errors import HarnessError, UsageError
 from harness.hcl import load_dir
 from harness.paths import run_dir
+from harness.platform import COLOURS_FILE, write_atomically
 from harness.roots import RELEASE_ROOT, apply_order, destroy_order, root, with_dependencies
 from harness.stages import Stages, run_all
 from harness.terraform import PlanSummary, Runner, copy_template
@@ -24,7 +25,6 @@ from harness.terraform import PlanSummary, Runner, copy_template
 # share only global), but two applies against one moto server made the provider retry calls that
 # had succeeded (InvalidPermission.Duplicate on a security group rule), so the harness does not.
 RUN_FILE = "run.json"
-COLOURS_FILE = "colours.auto.tfvars.json"
 HARNESS_VARS_FILE = "harness.auto.tfvars.json"
 ADMIN_CIDRS = ["203.0.113.0/24"]  # TEST-NET-3: documentation range, reaches nothing
 INITIAL_CAPACITY = 2
@@ -158,17 +158,10 @@ class Stack:
         return self.runners[name]
 
     def write_colours(self, colours: Mapping[str, Mapping[str, Any]]) -> Path:
-        """Write production's blue/green state as tfvars JSON (the release tool's only output)."""
+        """Write the release root's first desired release (the release tool writes the rest)."""
         path = self.root(RELEASE_ROOT) / COLOURS_FILE
-        path.write_text(json.dumps({"colours": colours}, indent=2, sort_keys=True) + "\n")
+        write_atomically(path, json.dumps({"colours": colours}, indent=2, sort_keys=True) + "\n")
         return path
-
-    def read_colours(self) -> dict[str, dict[str, Any]]:
-        """Production's blue/green state as last written."""
-        path = self.root(RELEASE_ROOT) / COLOURS_FILE
-        if not path.exists():
-            return initial_colours()
-        return dict(json.loads(path.read_text())["colours"])
 
     def apply(self, name: str) -> None:
         """Apply one root; it counts as applied only once terraform finished without error."""

@@ -39,7 +39,7 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
 def test_switch_serves_no_errors_and_version_flips(stack: Stack) -> None:
     """Polling /version through the ALB during promote: zero non-2xx, and the version flips."""
     stack.ensure("production")
-    platform = TerraformPlatform(stack)
+    platform = TerraformPlatform.for_stack(stack)
     tool = ReleaseTool(platform, timeout=900.0, interval=15.0)
     base = f"https://{stack.output('production')['alb_dns_name']}"
     tool.deploy("v2.0.0")

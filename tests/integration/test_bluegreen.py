@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 def platform(stack: Stack) -> TerraformPlatform:
     """Production applied with blue live at v1.0.0 (with every other environment)."""
     stack.ensure_all()
-    return TerraformPlatform(stack)
+    return TerraformPlatform.for_stack(stack)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +33,8 @@ def tool(platform: TerraformPlatform) -> ReleaseTool:
 
 def listener_weights(platform: TerraformPlatform) -> dict[str, int]:
     """Weights of the HTTPS listener's forward, per colour, read from the load balancer."""
-    outputs = platform.stack.output("production")
-    elbv2 = platform.stack.account.client("elbv2")
+    outputs = platform.outputs()
+    elbv2 = platform.clients("elbv2")
     listener = elbv2.describe_listeners(ListenerArns=[outputs["https_listener_arn"]])
     groups = listener["Listeners"][0]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
     by_arn = {arn: colour for colour, arn in outputs["target_group_arns"].items()}
@@ -42,13 +42,13 @@ def listener_weights(platform: TerraformPlatform) -> dict[str, int]:
 
 
 def test_deploy_unhealthy_colour_leaves_traffic(
-    platform: TerraformPlatform, tool: ReleaseTool
+    stack: Stack, platform: TerraformPlatform, tool: ReleaseTool
 ) -> None:
     """A build whose targets fail health: no weight moves, the error names green and what it saw."""
-    if platform.stack.account.kind != "moto":
+    if stack.account.kind != "moto":
         pytest.skip("makes a build unhealthy through the moto shim target_health_from_ami_tag")
     publish_ami(
-        platform.stack.account,
+        stack.account,
         "api",
         "production",
         "v1.9.0",
@@ -60,9 +60,11 @@ def test_deploy_unhealthy_colour_leaves_traffic(
     check_invariant(platform, platform.read())
 
 
-def test_deploy_new_version_to_idle_colour(platform: TerraformPlatform, tool: ReleaseTool) -> None:
+def test_deploy_new_version_to_idle_colour(
+    stack: Stack, platform: TerraformPlatform, tool: ReleaseTool
+) -> None:
     """v2.0.0 goes to green with blue's capacity; green becomes healthy; blue keeps traffic."""
-    publish_ami(platform.stack.account, "api", "production", "v2.0.0")
+    publish_ami(stack.account, "api", "production", "v2.0.0")
     release = tool.deploy("v2.0.0")
     assert release.colours["green"].version == "v2.0.0"
     assert platform.health("green").healthy == release.colours["green"].capacity == 2
@@ -91,12 +93,12 @@ def test_switch_rollback_returns_traffic(platform: TerraformPlatform, tool: Rele
 
 
 def test_teardown_retire_scales_old_colour_and_blocks_rollback(
-    platform: TerraformPlatform, tool: ReleaseTool
+    stack: Stack, platform: TerraformPlatform, tool: ReleaseTool
 ) -> None:
     """Retire empties blue's group; rollback is then refused with the reason."""
     tool.retire()
-    asg = platform.stack.output("production")["autoscaling_group_names"]["blue"]
-    group = platform.stack.account.client("autoscaling").describe_auto_scaling_groups(
+    asg = stack.output("production")["autoscaling_group_names"]["blue"]
+    group = stack.account.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=[asg]
     )["AutoScalingGroups"][0]
     assert group["DesiredCapacity"] == 0

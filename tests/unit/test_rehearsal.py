@@ -71,7 +71,7 @@ def rehearse(monkeypatch: pytest.MonkeyPatch, failing: set[str]) -> tuple[Rehear
     monkeypatch.setattr(rehearsal, "seed", lambda account: object())
     monkeypatch.setattr(rehearsal.Stack, "create", lambda *a, **k: stack)
     monkeypatch.setattr(rehearsal, "publish_ami", lambda *a, **k: "ami-1")
-    monkeypatch.setattr(rehearsal, "TerraformPlatform", lambda s: None)
+    monkeypatch.setattr(rehearsal.TerraformPlatform, "for_stack", lambda s: None)
     monkeypatch.setattr(rehearsal, "ReleaseTool", FakeTool)
     monkeypatch.setattr(rehearsal, "try_colour", lambda platform, colour: "green answered")
     monkeypatch.setattr(rehearsal, "status_table", lambda rows: "table")

@@ -12,13 +12,12 @@ from harness.bluegreen import (
     Colour,
     Health,
     Release,
-    ReleaseError,
-    ReleaseLocked,
     ReleaseTool,
-    release_lock,
     status_json,
     status_table,
 )
+from harness.errors import ReleaseError, ReleaseLocked
+from harness.locks import release_lock
 
 pytestmark = pytest.mark.unit
 
@@ -35,7 +34,7 @@ class FakePlatform:
     def read(self) -> Release:
         return self.release
 
-    def apply(self, release: Release) -> None:
+    def apply(self, release: Release, step: str = "") -> None:
         self.release = release
         self.applied.append(release)
 
