@@ -108,6 +108,10 @@ module "deploy_blue" {
   security_group_ids    = [module.api.api_security_group_id]
   instance_profile_name = module.api.instance_profile_name
   target_group_arn      = module.api.target_group_arns["blue"]
+
+  # Blue/green owns replacement: the release tool empties the idle colour
+  # before a version change, so a refresh would only replace live capacity.
+  enable_instance_refresh = false
 }
 
 module "deploy_green" {
@@ -126,4 +130,8 @@ module "deploy_green" {
   security_group_ids    = [module.api.api_security_group_id]
   instance_profile_name = module.api.instance_profile_name
   target_group_arn      = module.api.target_group_arns["green"]
+
+  # Blue/green owns replacement: the release tool empties the idle colour
+  # before a version change, so a refresh would only replace live capacity.
+  enable_instance_refresh = false
 }

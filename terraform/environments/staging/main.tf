@@ -107,4 +107,10 @@ module "deploy" {
   security_group_ids    = [module.api.api_security_group_id]
   instance_profile_name = module.api.instance_profile_name
   target_group_arn      = module.api.target_group_arns["blue"]
+
+  # One colour: a new api_version reaches the running instances through a
+  # rolling instance refresh that launches each replacement before
+  # terminating (the module's 100-200 % healthy defaults), so healthy
+  # capacity never drops below api_capacity.
+  enable_instance_refresh = true
 }

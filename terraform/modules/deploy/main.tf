@@ -124,6 +124,25 @@ resource "aws_autoscaling_group" "this" {
     version = aws_launch_template.this.latest_version
   }
 
+  # A new launch template version alone replaces no running instance. With
+  # enable_instance_refresh, the provider starts a rolling instance refresh
+  # whenever the launch template (so the version) changes. Terraform does not
+  # wait for it: the refresh runs on AWS after the apply returns. Off where a
+  # release tool replaces instances itself (production's blue/green).
+  dynamic "instance_refresh" {
+    for_each = var.enable_instance_refresh ? [true] : []
+
+    content {
+      strategy = "Rolling"
+
+      preferences {
+        min_healthy_percentage = var.instance_refresh_min_healthy_percentage
+        max_healthy_percentage = var.instance_refresh_max_healthy_percentage
+        skip_matching          = true
+      }
+    }
+  }
+
   dynamic "tag" {
     for_each = local.instance_tags
 

@@ -51,6 +51,13 @@ variable "enable_cpu_scaling" {
   nullable    = false
 }
 
+variable "enable_instance_refresh" {
+  type        = bool
+  description = "Replace running instances with a rolling instance refresh when the launch template changes (a new version_tag); off where a release tool replaces instances itself (blue/green)."
+  default     = false
+  nullable    = false
+}
+
 variable "environment" {
   type        = string
   description = "Environment name; also the AMI's environment tag."
@@ -68,6 +75,35 @@ variable "instance_profile_name" {
   type        = string
   description = "Instance profile of the API instances (api module)."
   nullable    = false
+}
+
+variable "instance_refresh_max_healthy_percentage" {
+  type        = number
+  description = "Instance refresh: most of desired_capacity that may be in service or pending while replacing (100-200); above 100 launches replacements before terminating."
+  default     = 200
+  nullable    = false
+
+  validation {
+    condition     = var.instance_refresh_max_healthy_percentage >= 100 && var.instance_refresh_max_healthy_percentage <= 200 && floor(var.instance_refresh_max_healthy_percentage) == var.instance_refresh_max_healthy_percentage
+    error_message = "instance_refresh_max_healthy_percentage must be a whole number from 100 to 200."
+  }
+
+  validation {
+    condition     = var.instance_refresh_max_healthy_percentage - var.instance_refresh_min_healthy_percentage <= 100
+    error_message = "instance_refresh_max_healthy_percentage may exceed instance_refresh_min_healthy_percentage by 100 at most (AWS refuses a wider range)."
+  }
+}
+
+variable "instance_refresh_min_healthy_percentage" {
+  type        = number
+  description = "Instance refresh: least of desired_capacity kept in service and healthy while replacing (0-100)."
+  default     = 100
+  nullable    = false
+
+  validation {
+    condition     = var.instance_refresh_min_healthy_percentage >= 0 && var.instance_refresh_min_healthy_percentage <= 100 && floor(var.instance_refresh_min_healthy_percentage) == var.instance_refresh_min_healthy_percentage
+    error_message = "instance_refresh_min_healthy_percentage must be a whole number from 0 to 100."
+  }
 }
 
 variable "instance_type" {
