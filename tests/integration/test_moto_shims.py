@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
+from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
 
 from harness.account import Account, publish_ami, start_moto
 from harness.shims import SHIM_MODULES, all_shims
@@ -325,6 +326,91 @@ def check_autoscaling_policy_readback(account: Account) -> None:
         f"{name}-off": False,
     }
     assert not any("PredictiveScalingConfiguration" in p for p in policies), policies
+
+
+def check_autoscaling_instance_refresh(account: Account) -> None:
+    """A refresh replaces 4 instances in batches of 2, never below 50 % healthy, then succeeds."""
+    ec2, elbv2 = account.client("ec2"), account.client("elbv2")
+    autoscaling = account.client("autoscaling")
+    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.1.0/24")["Subnet"]["SubnetId"]
+    name = f"{account.project}-refresh"
+    old_image = publish_ami(account, "api", "check", "refresh-old")
+    new_image = publish_ami(account, "api", "check", "refresh-new")
+    template = ec2.create_launch_template(
+        LaunchTemplateName=name,
+        LaunchTemplateData={"ImageId": old_image, "InstanceType": "t3.small"},
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    group = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=4001, VpcId=vpc)[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateId": template, "Version": "1"},
+        MinSize=4,
+        MaxSize=4,
+        DesiredCapacity=4,
+        VPCZoneIdentifier=subnet,
+        TargetGroupARNs=[group],
+        HealthCheckType="ELB",
+    )
+    old = {
+        i["InstanceId"]
+        for i in autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
+            "AutoScalingGroups"
+        ][0]["Instances"]
+    }
+    ec2.create_launch_template_version(
+        LaunchTemplateId=template, LaunchTemplateData={"ImageId": new_image}, SourceVersion="1"
+    )
+    autoscaling.update_auto_scaling_group(
+        AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateId": template, "Version": "2"}
+    )
+    refresh_id = autoscaling.start_instance_refresh(
+        AutoScalingGroupName=name,
+        Strategy="Rolling",
+        Preferences={"MinHealthyPercentage": 50, "MaxHealthyPercentage": 100, "SkipMatching": True},
+    )["InstanceRefreshId"]
+    healthy_seen: list[int] = []
+    registered_seen: list[int] = []
+
+    @retry(
+        retry=retry_if_result(lambda refresh: refresh["Status"] in ("Pending", "InProgress")),
+        stop=stop_after_delay(60),
+        wait=wait_fixed(0.1),
+    )
+    def refresh_finished() -> dict[str, Any]:
+        states = [
+            d["TargetHealth"]["State"]
+            for d in elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+        ]
+        healthy_seen.append(states.count("healthy"))
+        registered_seen.append(len(states))
+        refreshes = autoscaling.describe_instance_refreshes(
+            AutoScalingGroupName=name, InstanceRefreshIds=[refresh_id]
+        )["InstanceRefreshes"]
+        return dict(refreshes[0])
+
+    refresh = refresh_finished()
+    assert refresh["Status"] == "Successful", refresh
+    assert refresh["PercentageComplete"] == 100, refresh
+    instances = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
+        "AutoScalingGroups"
+    ][0]["Instances"]
+    now = {i["InstanceId"] for i in instances}
+    assert len(now) == 4, now
+    assert not now & old, f"old instances still in the group: {now & old}"
+    reservations = ec2.describe_instances(InstanceIds=sorted(now))["Reservations"]
+    images = {i["ImageId"] for r in reservations for i in r["Instances"]}
+    assert images == {new_image}, images
+    targets = {
+        d["Target"]["Id"]
+        for d in elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+    }
+    assert targets == now, (targets, now)
+    assert min(healthy_seen) >= 2, f"healthy targets fell below 50 % of 4: {healthy_seen}"
+    assert max(registered_seen) <= 4, f"more than 100 % of 4 in service: {registered_seen}"
+    assert len(set(healthy_seen)) > 1, f"no intermediate batch was observed: {healthy_seen}"
 
 
 # A shim's check is the function named `check_<shim module>` (a unit test, test_shims_registry,
