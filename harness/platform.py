@@ -195,7 +195,8 @@ class TerraformPlatform:
                 f"{COLOURS_FILE} asks for {describe(desired)} but what is live is "
                 f"{describe(applied)}"
             )
-        recorded = {c: v["weight"] for c, v in self.outputs()["colours"].items()}
+        # Read afresh: outputs() keeps the names and ARNs, which never change, not weights.
+        recorded = {c: v["weight"] for c, v in self.runner.output()["colours"].items()}
         live = {c: col.weight for c, col in applied.colours.items()}
         if recorded != live:
             found.append(
