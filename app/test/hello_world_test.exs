@@ -36,6 +36,12 @@ defmodule HelloWorldTest do
     assert {200, _, "ok"} = get("/v1/?probe=alb")
   end
 
+  test "many requests in a row are all answered by the same listener" do
+    port = HelloWorld.Server.port()
+    for _ <- 1..300, do: assert({200, _, "ok"} = get("/v1/"))
+    assert HelloWorld.Server.port() == port
+  end
+
   test "version JSON escapes quotes and control characters" do
     Application.put_env(:hello_world, :colour, "a\"b\n")
     on_exit(fn -> Application.put_env(:hello_world, :colour, "unknown") end)

@@ -28,10 +28,26 @@ defmodule HelloWorld.Server do
   defp accept(socket) do
     {:ok, client} = :gen_tcp.accept(socket)
 
+    # The connection's task waits for :go until it owns the socket: serving before the
+    # hand-over let a fast request close the socket first, and controlling_process then
+    # failed with :badarg and took the listener down with it.
     {:ok, pid} =
-      Task.Supervisor.start_child(HelloWorld.ConnectionSupervisor, fn -> serve(client) end)
+      Task.Supervisor.start_child(HelloWorld.ConnectionSupervisor, fn ->
+        receive do
+          :go -> serve(client)
+        end
+      end)
 
-    :ok = :gen_tcp.controlling_process(client, pid)
+    case :gen_tcp.controlling_process(client, pid) do
+      :ok ->
+        send(pid, :go)
+
+      {:error, reason} ->
+        Logger.warning("dropping a connection: #{inspect(reason)}")
+        Process.exit(pid, :kill)
+        :gen_tcp.close(client)
+    end
+
     accept(socket)
   end
 
