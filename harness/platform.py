@@ -215,8 +215,19 @@ class TerraformPlatform:
         try:
             self.runner.apply()
         except TerraformError as error:
+            self.settle()
             raise self.explain(error, release) from None
         write_atomically(self.record_path, json.dumps({"candidate": release.candidate}) + "\n")
+
+    def settle(self) -> None:
+        """After a failed apply, make the desired file what is live again: a version that
+        cannot apply (no AMI) must not stay there, or every later plan and destroy fails."""
+        try:
+            live = self.read()
+        except Exception:  # the failure itself is what the caller reports
+            return
+        write_atomically(self.desired_path, colours_json(live))
+        write_atomically(self.record_path, json.dumps({"candidate": live.candidate}) + "\n")
 
     def explain(self, error: TerraformError, release: Release) -> Exception:
         """A failed apply as the error a release operator can act on."""
