@@ -131,14 +131,17 @@ def test_platform_names_a_missing_ami(tmp_path: Path) -> None:
 def test_platform_failed_apply_leaves_the_desired_file_at_what_is_live(tmp_path: Path) -> None:
     """A version that cannot apply must not stay in the tfvars: later plans would all fail."""
     p = platform(tmp_path, live={"blue": 100, "green": 0}, recorded={"blue": 100, "green": 0})
-    output = "│ Error: Your query returned no results.\n│   with module.deploy_green.data.aws_ami.this,\n"
+    output = (
+        "│ Error: Your query returned no results.\n"
+        "│   with module.deploy_green.data.aws_ami.this,\n"
+    )
 
     def fail() -> str:
         raise TerraformError("apply failed", output=output, log="/l")
 
     p.runner.apply = fail  # type: ignore[method-assign]
     live = p.read()
-    with pytest.raises(UsageError, match="no AMI for api/production/v9.9.9"):
+    with pytest.raises(UsageError, match=r"no AMI for api/production/v9\.9\.9"):
         p.apply(live.with_colour("green", version="v9.9.9", capacity=2), "deploy v9.9.9 to green")
     assert p.desired() == Release(colours=live.colours)
     assert p.disagreements(p.read()) == []
