@@ -96,6 +96,8 @@ EC2_SINGLE_CALL: dict[str, tuple[str, str, bool]] = {
     "vpc-endpoint": ("delete_vpc_endpoints", "VpcEndpointIds", True),
     "launch-template": ("delete_launch_template", "LaunchTemplateId", False),
     "vpc-flow-log": ("delete_flow_logs", "FlowLogIds", True),
+    # moto's tagging API spells a flow log's ARN `flow-logs/fl-...` (AWS: `vpc-flow-log/`).
+    "flow-logs": ("delete_flow_logs", "FlowLogIds", True),
     "elastic-ip": ("release_address", "AllocationId", False),
     "egress-only-internet-gateway": (
         "delete_egress_only_internet_gateway",
@@ -276,6 +278,7 @@ ORDER: dict[str, int] = {
     "ec2:vpc-endpoint": 5,
     "ec2:launch-template": 5,
     "ec2:vpc-flow-log": 5,
+    "ec2:flow-logs": 5,
     "cloudfront:origin-access-control": 5,
     "elasticache:subnetgroup": 6,
     "elasticache:parametergroup": 6,

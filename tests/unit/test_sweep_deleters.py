@@ -129,3 +129,37 @@ def test_sweep_ec2_single_call_table_matches_the_ec2_model() -> None:
         assert parameter in members, f"ec2:{kind}: {method} takes no {parameter}"
         assert (members[parameter].type_name == "list") == as_list, f"ec2:{kind}: {parameter}"
         assert f"ec2:{kind}" in DELETERS, f"ec2:{kind} is in the table but not in DELETERS"
+
+
+def test_sweep_deletes_a_flow_log_as_the_emulator_names_it() -> None:
+    """moto's tagging API names a flow log `flow-logs/fl-...` (AWS: `vpc-flow-log/`): the sweep
+    finds it by its run tag and deletes it, instead of reporting "no deleter"."""
+    from moto import mock_aws
+
+    from harness.account import Account
+    from harness.sweep import find_resources
+
+    with mock_aws():
+        account = Account(kind="moto", region="eu-west-1", run_id="r1")
+        ec2 = account.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        bucket = "arn:aws:s3:::flow-logs-bucket"
+        account.client("s3").create_bucket(
+            Bucket="flow-logs-bucket",
+            CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+        )
+        ec2.create_flow_logs(
+            ResourceIds=[vpc],
+            ResourceType="VPC",
+            TrafficType="ALL",
+            LogDestinationType="s3",
+            LogDestination=bucket,
+            TagSpecifications=[
+                {"ResourceType": "vpc-flow-log", "Tags": [{"Key": "harness:run-id", "Value": "r1"}]}
+            ],
+        )
+        found = [r for r in find_resources(account, "r1") if "flow" in r.kind]
+        assert [r.kind for r in found] == ["ec2:flow-logs"]
+        report = delete_all(account, found)
+        assert report.ok, report.failed
+        assert ec2.describe_flow_logs()["FlowLogs"] == []
