@@ -155,6 +155,10 @@ account-up: setup ## Start (moto) or open (aws) an account, seed it, print its e
 account-down: setup ## Delete what RUN_ID tagged and stop its moto server
 	$(BIN)/python -m harness account down --run-id=$(RUN_ID)
 
+.PHONY: publish
+publish: setup ## Publish an AMI version to a run's account (RUN_ID=, VERSION=v2.0.0; UNHEALTHY=1 on moto)
+	$(BIN)/python -m harness account publish --run-id=$(RUN_ID) --version=$(VERSION) $(if $(UNHEALTHY),--unhealthy)
+
 .PHONY: sweep
 sweep: setup ## Delete what runs older than OLDER_THAN (default 6h) leaked, found by the harness:run-id tag
 	$(BIN)/python -m harness sweep $(RUN_FLAGS) --older-than=$(OLDER_THAN)
