@@ -50,20 +50,22 @@ def run_logged(
     the harness is killed outright, the kernel sends the child `stop_signal` instead.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
+    process: subprocess.Popen[str] | None = None
     with log.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            list(command),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            preexec_fn=signal_on_parent_death(stop_signal),
-        )
         try:
+            process = subprocess.Popen(
+                list(command),
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+                preexec_fn=signal_on_parent_death(stop_signal),
+            )
             return process.wait()
         except BaseException:
-            stop(process, stop_signal, grace)
+            if process is not None:
+                stop(process, stop_signal, grace)
             raise

@@ -59,6 +59,7 @@ def test_process_interrupt_sends_one_sigint_and_waits(tmp_path: Path) -> None:
 
     def interrupt() -> None:
         wait_for(log, "started")
+        time.sleep(0.5)  # the child prints before Popen returns in the parent
         signal.pthread_kill(main, signal.SIGINT)
 
     threading.Thread(target=interrupt).start()
