@@ -14,8 +14,9 @@ from typing import Any
 from harness.shims._patch import define, patch
 
 # Under moto an instance is running and registered the moment it is launched, so the
-# refresh does not wait out `InstanceWarmup`; each batch takes BATCH_SECONDS instead, long
-# enough for a poller to see every intermediate state (both instances in service, then one).
+# refresh does not wait out `InstanceWarmup`: it waits BATCH_SECONDS before each batch and
+# after a batch's launch turns healthy (before terminating), long enough for a poller to see
+# every intermediate state (old and new instances both healthy, then the new ones alone).
 BATCH_SECONDS = 1.0
 # How long a batch's new instances have to become healthy in the group's target groups.
 HEALTH_TIMEOUT_SECONDS = 10.0
@@ -194,6 +195,8 @@ def apply() -> None:
                         )
                         return
                     time.sleep(HEALTH_POLL_SECONDS)
+                # Warmup: the new batch serves next to the old one before any is terminated.
+                time.sleep(BATCH_SECONDS)
             # Terminate as many old instances as the minimum allows, and the surplus above
             # the desired capacity; AWS replaces at least one at a time whatever the minimum.
             in_service = len(group.instance_states)
