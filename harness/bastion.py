@@ -7,15 +7,13 @@ bastion itself, which leaves its group with the capacity decremented once idle.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from tenacity import RetryError, retry, retry_if_result, stop_after_delay, wait_fixed
 
 from harness.account import Account
 from harness.errors import HarnessError, UsageError
 from harness.stack import Stack
+from harness.stages import poll_until
 
 GROUP_OUTPUT = "bastion_autoscaling_group_name"
 ENVIRONMENTS = ("production", "staging")
@@ -117,25 +115,14 @@ def _wait(
     progress: Progress,
 ) -> Status:
     """Poll the group until `done(status)` or `timeout` passes; a timeout names what it saw."""
-    started = time.monotonic()
-
-    def waiting(current: Status) -> bool:
-        progress(f"  {current.describe()} after {time.monotonic() - started:.0f}s")
-        return not done(current)
-
-    @retry(
-        retry=retry_if_result(waiting), stop=stop_after_delay(timeout), wait=wait_fixed(interval)
+    last, reached = poll_until(
+        lambda: status(account, group), done, Status.describe, timeout, interval, progress
     )
-    def group_reaches_wanted_state() -> Status:
-        return status(account, group)
-
-    try:
-        return group_reaches_wanted_state()
-    except RetryError as error:
-        last = error.last_attempt.result()
+    if not reached:
         raise HarnessError(
             f"bastion {group}: not {what} after {timeout:.0f}s; last seen: {last.describe()}"
-        ) from None
+        )
+    return last
 
 
 def open_bastion(

@@ -8,15 +8,13 @@ The machine itself only reads (target health) between steps.
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
-from tenacity import RetryError, retry, retry_if_result, stop_after_delay, wait_fixed
-
 from harness.errors import ReleaseError
+from harness.stages import poll_until
 
 if TYPE_CHECKING:
     pass
@@ -183,29 +181,15 @@ def wait_until_healthy(
     progress: Progress,
 ) -> Health:
     """Poll the colour's target health until `wanted` targets are healthy or `timeout` passes."""
-    started = time.monotonic()
-
-    def report(health: Health) -> bool:
-        progress(
-            f"  {colour}: {health.healthy}/{wanted} healthy ({health.describe()}) "
-            f"after {time.monotonic() - started:.0f}s"
-        )
-        return health.healthy < wanted
-
-    @retry(
-        retry=retry_if_result(report),
-        stop=stop_after_delay(timeout),
-        wait=wait_fixed(interval),
+    health, _ = poll_until(
+        lambda: platform.health(colour),
+        lambda h: h.healthy >= wanted,
+        lambda h: f"{colour}: {h.healthy}/{wanted} healthy ({h.describe()})",
+        timeout,
+        interval,
+        progress,
     )
-    def healthy_targets_reach_wanted() -> Health:
-        return platform.health(colour)
-
-    try:
-        return healthy_targets_reach_wanted()
-    except RetryError as error:
-        last = error.last_attempt.result()
-        assert isinstance(last, Health)
-        return last
+    return health
 
 
 @dataclass

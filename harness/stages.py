@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from tenacity import RetryError, retry, retry_if_result, stop_after_delay, wait_fixed
+
 Progress = Callable[[str], None]
 T = TypeVar("T")
 
@@ -75,3 +77,33 @@ def run_all(stages: Stages, steps: Sequence[tuple[str, Callable[[], Any]]]) -> l
         except Exception as error:
             errors.append(error)
     return errors
+
+
+def poll_until(
+    read: Callable[[], T],
+    reached: Callable[[T], bool],
+    describe: Callable[[T], str],
+    timeout: float,
+    interval: float,
+    progress: Progress,
+) -> tuple[T, bool]:
+    """Read every `interval` s until `reached` or `timeout`, printing each reading with its
+    time; the last reading and whether it reached the state (the one polling loop)."""
+    started = time.monotonic()
+
+    def still_waiting(value: T) -> bool:
+        progress(f"  {describe(value)} after {time.monotonic() - started:.0f}s")
+        return not reached(value)
+
+    @retry(
+        retry=retry_if_result(still_waiting),
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(interval),
+    )
+    def reading_reaches_the_state() -> T:
+        return read()
+
+    try:
+        return reading_reaches_the_state(), True
+    except RetryError as error:
+        return error.last_attempt.result(), False
