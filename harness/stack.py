@@ -108,21 +108,24 @@ class Stack:
         try:
             record = json.loads(path.read_text())
             kind, run_id, region = record["kind"], record["run_id"], record["region"]
+            if record.get("partial"):
+                raise UsageError(
+                    f"run {run_id}: `account up` never finished (interrupted?); "
+                    f"`python -m harness account down --run-id {run_id}` removes it"
+                )
+            seed = Seed(**record["seed"])
+            workdir, token = Path(record["workdir"]), str(record["redis_auth_token"])
         except (ValueError, KeyError, TypeError) as error:
             raise UsageError(
-                f"{path}: not a run record ({error}); delete the run's directory"
+                f"{path}: not a run record ({type(error).__name__}: {error}); "
+                "delete the run's directory"
             ) from None
         if kind == "moto":
             account = attach_moto(record["endpoint_url"], run_id, region)
         else:
             account = open_aws(run_id, region, requested=kind)
-        account.created = record["created"]
-        stack = cls(
-            account=account,
-            seed=Seed(**record["seed"]),
-            workdir=Path(record["workdir"]),
-            redis_auth_token=record["redis_auth_token"],
-        )
+        account.created = str(record.get("created") or account.created)
+        stack = cls(account=account, seed=seed, workdir=workdir, redis_auth_token=token)
         return stack, record
 
     def root(self, name: str) -> Path:

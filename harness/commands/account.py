@@ -14,6 +14,7 @@ from harness.account import ENVIRONMENTS, answering, new_run_id, open_account, p
 from harness.account.moto import stop_server
 from harness.commands._run import add_run_options, require_run_id, run_file
 from harness.errors import HarnessError, UsageError
+from harness.platform import write_atomically
 from harness.stack import Stack
 from harness.sweep import delete_all, find_resources
 
@@ -80,10 +81,37 @@ def _image_id(text: str) -> str:
 
 def _up(args: argparse.Namespace) -> int:
     run_id = args.run_id or new_run_id()
+    path = run_file(run_id)
+    if path.exists():
+        raise UsageError(
+            f"run {run_id} is already recorded ({path}): use it, or delete it first with "
+            f"`python -m harness account down --run-id {run_id}`"
+        )
     account = open_account(args.account, run_id, args.region, detach=True)
-    seeded = seed(account)
-    stack = Stack.create(account, seeded, into=run_file(run_id).parent)
-    path = stack.record()
+    # Recorded before seeding: whatever stops this command (an error, Ctrl-C, SIGKILL), the
+    # detached server stays findable, and `account down` removes it.
+    write_atomically(
+        path,
+        json.dumps(
+            {
+                "kind": account.kind,
+                "run_id": run_id,
+                "region": account.region,
+                "created": account.created,
+                "endpoint_url": account.endpoint_url,
+                "moto_pid": account.server_pid,
+                "partial": True,
+            }
+        ),
+    )
+    try:
+        seeded = seed(account)
+        stack = Stack.create(account, seeded, into=path.parent)
+        stack.record()
+    except BaseException:
+        account.stop()
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
     print(f"run {run_id} on {account.kind} ({path})")
     for key, value in account.env.items():
         print(f"export {key}={value}")
@@ -133,17 +161,49 @@ def _moto_port(record: dict[str, Any]) -> int | None:
 
 def _stop_recorded_server(record: dict[str, Any]) -> str | None:
     """Stop the run's moto server if its recorded pid still is that server; say what was done."""
-    pid = record.get("moto_pid")
-    if pid and stop_server(int(pid), _moto_port(record)):
+    try:
+        pid = int(record.get("moto_pid") or 0)
+        port = _moto_port(record)
+    except (TypeError, ValueError):
+        return None
+    if pid and stop_server(pid, port):
         return f"stopped moto server (pid {pid})"
     return None
+
+
+def _answering(path: Path, record: dict[str, Any]) -> bool:
+    """Whether the recorded moto server answers; a record without a usable URL is bad input."""
+    try:
+        return answering(str(record["endpoint_url"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise UsageError(
+            f"{path}: not a run record (endpoint_url: {error}); delete {path.parent}"
+        ) from None
+
+
+def _down_partial(run_id: str, path: Path, record: dict[str, Any]) -> int:
+    """A run whose `account up` never finished: stop its server or sweep its tags, forget it."""
+    if record.get("kind") == "moto":
+        stopped = _stop_recorded_server(record)
+        print(f"run {run_id}: `account up` never finished; {stopped or 'no server left'}")
+    else:
+        account = open_account(str(record["kind"]), run_id, str(record["region"]))
+        report = delete_all(account, find_resources(account, run_id))
+        print(f"run {run_id}: `account up` never finished; deleted {len(report.deleted)}")
+        if not report.ok:
+            raise HarnessError(f"run {run_id}: could not delete {sorted(report.failed)}")
+    shutil.rmtree(path.parent)
+    print(f"removed {path.parent}")
+    return 0
 
 
 def _down(args: argparse.Namespace) -> int:
     run_id = require_run_id(args)
     path = run_file(run_id)
     record = _record(path)
-    if record and record.get("kind") == "moto" and not answering(str(record["endpoint_url"])):
+    if record and record.get("partial"):
+        return _down_partial(run_id, path, record)
+    if record and record.get("kind") == "moto" and not _answering(path, record):
         # The emulator's state lived in its process: with the server gone nothing is left to
         # delete, and only the record stands between the run and a clean cache.
         stopped = _stop_recorded_server(record)  # a hung server still holding the port
