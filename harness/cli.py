@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -61,12 +62,22 @@ def summary(message: str) -> str:
 
 
 def write_log(name: str, text: str) -> str:
-    """Keep the full text of a failure under .cache/logs; return its path."""
+    """Keep the full text of a failure under .cache/logs (else in the temporary directory, when
+    the cache is unusable); return its path."""
+    import os
+    import tempfile
+
     from harness.paths import cache_dir
 
-    path = cache_dir("logs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}.log"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{name}"
+    try:
+        directory = cache_dir("logs")
+    except Exception:  # the failure being reported may be the cache itself
+        directory = Path(tempfile.gettempdir())
+    handle, path = tempfile.mkstemp(prefix=f"{stem}-", suffix=".log", dir=directory)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    return path
 
 
 def report(error: BaseException, code: int, command: str) -> int:
@@ -87,7 +98,8 @@ def classify(error: BaseException) -> int:
     if isinstance(error, HarnessError):
         return error.exit_code
     if isinstance(
-        error, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+        error,
+        (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, UnicodeError),
     ):
         return errors.USAGE
     if isinstance(error, (OSError, subprocess.SubprocessError, BotoCoreError, ClientError)):
@@ -113,7 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("terminated", file=sys.stderr)
         return errors.TERMINATED
     except Exception as error:
-        return report(error, classify(error), command)
+        try:
+            return report(error, classify(error), command)
+        except Exception:  # reporting must not fail where the command did
+            print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+            return classify(error)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

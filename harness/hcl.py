@@ -219,7 +219,12 @@ def _header_lines(text: str, kind: str) -> list[tuple[tuple[str, ...], int]]:
 
 def load_file(path: Path) -> list[Block]:
     """Parse one HCL file into its top-level blocks; a parse error names the file and line."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise HclError(f"{path}: not UTF-8 text (byte {error.start}): cannot parse HCL") from None
+    except OSError as error:
+        raise HclError(f"{path}: cannot read: {error.strerror or error}") from None
     try:
         document = hcl2.loads(text, serialization_options=_OPTIONS)
     except Exception as error:  # lark raises several unrelated types; all mean "not HCL"

@@ -30,14 +30,20 @@ RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 def cache_root() -> Path:
     """Where state that outlives a run lives: $HARNESS_CACHE, else .cache in the repository."""
     root = Path(os.environ.get(CACHE_ENV) or REPO_ROOT / ".cache")
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cache {root} (${CACHE_ENV}): {error.strerror or error}") from None
     return root
 
 
 def cache_dir(*parts: str) -> Path:
     """A directory under the cache root, created on first use."""
     path = cache_root().joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cache {path} (${CACHE_ENV}): {error.strerror or error}") from None
     return path
 
 

@@ -71,6 +71,12 @@ def pytest_configure(config: pytest.Config) -> None:
                 check_run_id(str(value))
             except Exception as error:
                 raise pytest.UsageError(f"{option}: {error}") from None
+    attach = config.getoption(ATTACH_OPTION)
+    if attach and not (run_dir(str(attach)) / RUN_FILE).exists():
+        raise pytest.UsageError(
+            f"{ATTACH_OPTION}={attach}: no kept run {run_dir(str(attach)) / RUN_FILE}; keep one "
+            f"with {KEEP_OPTION} or `python -m harness account up --run-id {attach}`"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.errors import UsageError
 
 
 @dataclass
@@ -27,7 +27,7 @@ def read_junit(path: Path) -> SuiteResult:
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as error:
-        raise HarnessError(f"{path}: not a readable JUnit XML report: {error}") from error
+        raise UsageError(f"{path}: not a readable JUnit XML report: {error}") from None
     result = SuiteResult(name=path.stem)
     for case in root.iter("testcase"):
         seconds = float(case.get("time", "0") or 0)
@@ -52,14 +52,14 @@ def policy_findings(reports: Path) -> int | None:
     try:
         return len(json.loads(path.read_text()))
     except (json.JSONDecodeError, TypeError) as error:
-        raise HarnessError(f"{path}: not a JSON list of findings: {error}") from error
+        raise UsageError(f"{path}: not a JSON list of findings: {error}") from None
 
 
 def summarise(reports: Path, slowest: int = 5) -> str:
     """The short summary `make report` prints."""
     files = sorted(reports.glob("*.xml"))
     if not files:
-        raise HarnessError(f"{reports}: no JUnit XML reports (run a suite first)")
+        raise UsageError(f"{reports}: no JUnit XML reports (run a suite first)")
     suites = [read_junit(f) for f in files]
     lines = [f"{'suite':<14}{'passed':>8}{'failed':>8}{'skipped':>9}{'seconds':>10}"]
     for s in suites:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -23,6 +24,11 @@ import tftest
 from harness.errors import TerraformError
 from harness.paths import TEMPLATE_DIR, cache_dir, cache_root, file_lock
 from harness.process import run_logged
+
+# tftest logs a failed command's whole output at CRITICAL; with no handler configured Python
+# prints it to stderr, burying the one-paragraph error the harness raises instead.
+logging.getLogger("tftest").addHandler(logging.NullHandler())
+logging.getLogger("tftest").propagate = False
 
 INSTALL_HINT = (
     "terraform was not found on PATH (or at $TERRAFORM): install Terraform >= 1.11 "

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness.account import DEFAULT_REGION
 from harness.errors import UsageError
@@ -48,3 +51,31 @@ def require_run_id(args: argparse.Namespace) -> str:
     if not args.run_id:
         raise UsageError("--run-id (or HARNESS_RUN_ID) is required: the run `account up` printed")
     return str(args.run_id)
+
+
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def version_tag(text: str) -> str:
+    """argparse type: a version usable as a tag value and inside an AMI name."""
+    if not VERSION_PATTERN.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use 1-64 letters, digits, '.', '-' or '_', starting with a letter or "
+            "digit (e.g. v2.0.0)"
+        )
+    return text
+
+
+def bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
+    """argparse type: a number of `kind` within [low, high] (never nan or infinite)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: not a number") from None
+        if not low <= value <= high:  # also false for nan
+            raise argparse.ArgumentTypeError(f"{text!r}: use a value from {low:g} to {high:g}")
+        return value
+
+    return parse

@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.account import ENVIRONMENTS, answering, new_run_id, open_account, publish_ami, seed
 from harness.account.moto import stop_server
-from harness.commands._run import add_run_options, require_run_id, run_file
+from harness.commands._run import add_run_options, require_run_id, run_file, version_tag
 from harness.errors import HarnessError, UsageError
 from harness.platform import write_atomically
 from harness.stack import Stack
@@ -21,7 +21,6 @@ from harness.sweep import delete_all, find_resources
 # Images published per version (the deploy module looks up api; the bastion module, bastion).
 COMPONENTS = ("api", "bastion")
 # A version becomes a tag value and part of the AMI name (letters, digits, `.`, `-`, `_`).
-VERSION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 IMAGE_ID_PATTERN = re.compile(r"ami-[0-9a-f]{8,17}")
 
 
@@ -37,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_run_options(publish, account=False)
     publish.add_argument(
-        "--version", required=True, type=_version, help="the AMI's version tag, e.g. v2.0.0"
+        "--version", required=True, type=version_tag, help="the AMI's version tag, e.g. v2.0.0"
     )
     publish.add_argument("--component", choices=COMPONENTS, default="api")
     publish.add_argument("--environment", choices=ENVIRONMENTS, default="production")
@@ -60,16 +59,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     down = sub.add_parser("down", help="delete what the run tagged and stop its moto server")
     add_run_options(down, account=False)
     down.set_defaults(func=_down)
-
-
-def _version(text: str) -> str:
-    """argparse type: a version usable as a tag value and inside an AMI name."""
-    if not VERSION_PATTERN.fullmatch(text):
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: use 1-64 letters, digits, '.', '-' or '_', starting with a letter or "
-            "digit (e.g. v2.0.0)"
-        )
-    return text
 
 
 def _image_id(text: str) -> str:

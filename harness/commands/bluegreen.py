@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.account import new_run_id
 from harness.bluegreen import DEFAULT_STEPS, ReleaseTool, status_json, status_table
-from harness.commands._run import add_run_options, require_run_id, run_file
+from harness.commands._run import add_run_options, bounded, require_run_id, run_file, version_tag
 from harness.errors import Terminated, UsageError
 from harness.locks import release_lock, unlock
 from harness.platform import TerraformPlatform, describe
@@ -61,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_run_options(rehearse)
     rehearse.add_argument("--keep", action="store_true", help="leave everything up for debugging")
-    rehearse.add_argument("--steps", default="10,50,100", help="promotion steps in percent")
+    rehearse.add_argument(
+        "--steps", type=_steps, default=DEFAULT_STEPS, help="promotion steps in percent"
+    )
     rehearse.add_argument("--source-image-id", help="aws only: the built AMI to publish as v2.0.0")
     rehearse.set_defaults(func=_rehearse)
 
@@ -74,14 +76,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     deploy = sub.add_parser("deploy", help="idle colour <- version, capacity; wait until healthy")
     add_target_options(deploy)
-    deploy.add_argument("--version", required=True, help="AMI version tag, e.g. v2.0.0")
-    deploy.add_argument("--capacity", type=int, help="instances (default: the live colour's)")
-    deploy.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for health")
+    deploy.add_argument(
+        "--version", required=True, type=version_tag, help="AMI version tag, e.g. v2.0.0"
+    )
+    deploy.add_argument(
+        "--capacity", type=bounded(int, 1, 20), help="instances, 1-20 (default: the live colour's)"
+    )
+    deploy.add_argument(
+        "--timeout", type=bounded(float, 1, 3600), default=300.0, help="seconds to wait for health"
+    )
     deploy.set_defaults(func=_release, operation="deploy")
 
     promote = sub.add_parser("promote", help="shift weight to the new colour in steps")
     add_target_options(promote)
-    promote.add_argument("--steps", default=",".join(map(str, DEFAULT_STEPS)))
+    promote.add_argument(
+        "--steps",
+        type=_steps,
+        default=DEFAULT_STEPS,
+        help="rising percentages within 1..100 (default: 10,50,100)",
+    )
     promote.set_defaults(func=_release, operation="promote")
 
     for name, text in (
@@ -107,10 +120,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _steps(text: str) -> tuple[int, ...]:
+    """argparse type: rising percentages within 1..100, e.g. 10,50,100."""
     try:
-        return tuple(int(step) for step in text.split(",") if step.strip())
+        steps = tuple(int(step) for step in text.split(",") if step.strip())
     except ValueError:
-        raise UsageError(f"--steps {text!r}: give rising percentages such as 10,50,100") from None
+        steps = ()
+    if not steps or list(steps) != sorted(set(steps)) or steps[0] < 1 or steps[-1] > 100:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give rising percentages within 1..100, such as 10,50,100"
+        )
+    return steps
 
 
 @dataclass
@@ -182,7 +201,7 @@ def _release(args: argparse.Namespace) -> int:
             tool.timeout = args.timeout
             tool.deploy(args.version, args.capacity)
         elif args.operation == "promote":
-            tool.promote(_steps(args.steps))
+            tool.promote(args.steps)
         elif args.operation == "rollback":
             tool.rollback()
         else:
@@ -244,7 +263,7 @@ def _rehearse(args: argparse.Namespace) -> int:
         kind=args.account,
         run_id=run_id,
         keep=args.keep,
-        steps=_steps(args.steps),
+        steps=args.steps,
         source_image_id=args.source_image_id,
         workdir=Path(run_file(run_id).parent),
         out=_out,

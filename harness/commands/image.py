@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ImageError
+from harness.errors import ImageError, UsageError
 from harness.image.build import build_images
 from harness.image.layers import image_cache, prune
 from harness.image.release import build_release, publish_release, release_location
@@ -20,7 +20,7 @@ def _overrides(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep:
-            raise ImageError(f"--var {pair!r}: expected NAME=VALUE")
+            raise UsageError(f"--var {pair!r}: expected NAME=VALUE")
         overrides[name] = value
     return overrides
 
@@ -75,6 +75,9 @@ def _build(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     names = args.names or image_names()
+    unknown = sorted(set(names) - set(image_names()))
+    if unknown:  # before debootstrap spends minutes on the base layer
+        raise UsageError(f"unknown image {', '.join(unknown)}; known: {', '.join(image_names())}")
     accounts: list[Any] = []
 
     def account() -> Any:

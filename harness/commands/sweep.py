@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    older_than = parse_duration(args.older_than)  # a bad value is refused before anything else
     if args.account == "moto" and not args.endpoint_url:
         print(
             "nothing to sweep: a moto account lives only as long as its server "
@@ -36,9 +37,7 @@ def _sweep(args: argparse.Namespace) -> int:
     account = open_account(
         args.account, args.run_id or "sweep", args.region, endpoint_url=args.endpoint_url
     )
-    report = sweep(
-        account, parse_duration(args.older_than), run_id=args.run_id, dry_run=args.dry_run
-    )
+    report = sweep(account, older_than, run_id=args.run_id, dry_run=args.dry_run)
     verb = "would keep" if args.dry_run else "kept"
     for resource in report.selected if args.dry_run else []:
         print(f"would delete {resource.kind:32} {resource.arn} (run {resource.run_id})")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 
+from harness.errors import UsageError
+from harness.paths import TEMPLATE_DIR
 from harness.terraform import copy_template
 from harness.validate import fmt_check, standalone_dirs, validate_all
 
@@ -30,6 +33,9 @@ def _validate(args: argparse.Namespace) -> int:
         print("terraform fmt would rewrite:\n  " + "\n  ".join(unformatted), file=sys.stderr)
         return 1
     roots = args.roots or standalone_dirs()
+    unknown = [r for r in roots if not list((TEMPLATE_DIR / r).glob("*.tf")) or ".." in r]
+    if unknown:
+        raise UsageError(f"no terraform root {', '.join(unknown)} under {TEMPLATE_DIR}")
     print(f"validating {len(roots)} roots and modules, {os.cpu_count() or 1} at a time", flush=True)
     started = time.monotonic()
 
@@ -40,6 +46,10 @@ def _validate(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    results = validate_all(roots, copy_template(), jobs=os.cpu_count() or 1, progress=report)
+    copy = copy_template()
+    try:
+        results = validate_all(roots, copy, jobs=os.cpu_count() or 1, progress=report)
+    finally:
+        shutil.rmtree(copy.parent, ignore_errors=True)  # the tf-* directory copy_template made
     print(f"validated in {time.monotonic() - started:.1f}s", flush=True)
     return 1 if any(results.values()) else 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from harness.account import Account, now_utc
+from harness.errors import UsageError
 from harness.stack import destroy_hint
 from harness.sweep.deleters import DELETERS, ORDER
 from harness.sweep.find import Resource, find_resources
@@ -36,9 +37,9 @@ class SweepReport:
 
 def parse_duration(text: str) -> dt.timedelta:
     """Parse `90s`, `30m`, `6h`, `2d` into a timedelta."""
-    match = re.fullmatch(r"(\d+)([smhd])", text.strip())
+    match = re.fullmatch(r"(\d{1,6})([smhd])", text.strip())
     if not match:
-        raise ValueError(f"duration {text!r}: use a number and s, m, h or d (e.g. 6h)")
+        raise UsageError(f"duration {text!r}: use a number and s, m, h or d (e.g. 6h)")
     unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
     return dt.timedelta(**{unit: int(match.group(1))})
 

@@ -167,3 +167,68 @@ def test_cli_exit_codes_are_listed_in_the_readme() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     table = dict(re.findall(r"^\| `(\d+)` \| (.+?) \|$", readme, re.M))
     assert set(map(int, table)) == set(errors.EXIT_CODES), table
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["sweep", "--older-than", "garbage"], "duration 'garbage'"),
+        (["sweep", "--older-than", "99999999999d"], "duration '99999999999d'"),
+        (["terraform", "validate", "nosuch"], "no terraform root nosuch"),
+        (["image", "build", "nosuch"], "unknown image nosuch; known: "),
+        (["image", "build", "--var", "garbage", "common"], "--var 'garbage': expected NAME=VALUE"),
+        (["report", "nosuchdir"], "nosuchdir: no JUnit XML reports"),
+        (
+            ["bluegreen", "deploy", "--run-id", "r1", "--version", "v2", "--capacity", "0"],
+            "1 to 20",
+        ),
+        (["bluegreen", "deploy", "--run-id", "r1", "--version", "v2", "--timeout", "nan"], "nan"),
+        (["bluegreen", "deploy", "--run-id", "r1", "--version", "../x"], "'../x': use 1-64"),
+        (["bluegreen", "promote", "--run-id", "r1", "--steps", "100,50"], "rising percentages"),
+        (["bluegreen", "promote", "--run-id", "r1", "--steps", ","], "rising percentages"),
+    ],
+)
+def test_cli_bad_input_is_a_usage_error_before_any_work(
+    tmp_path: Path, argv: list[str], message: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HARNESS_CACHE": str(tmp_path / "cache")},
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == errors.USAGE, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_unusable_cache_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """HARNESS_CACHE naming a file: one line naming it, exit 2 (the error log goes to /tmp)."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "bluegreen", "status", "--run-id", "r1"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HARNESS_CACHE": str(blocker)},
+        check=False,
+    )
+    assert result.returncode == errors.USAGE, result.stderr
+    assert f"cache {blocker} ($HARNESS_CACHE)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_policy_on_a_file_that_is_not_utf8_names_it(tmp_path: Path) -> None:
+    bad = tmp_path / "main.tf"
+    bad.write_bytes(b'resource "a" "b" {}\n# caf\xe9\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "policy", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HARNESS_CACHE": str(tmp_path / "cache")},
+        check=False,
+    )
+    assert result.returncode == errors.USAGE, result.stderr
+    assert f"{bad}: not UTF-8 text" in result.stderr

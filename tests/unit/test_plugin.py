@@ -59,8 +59,9 @@ def test_plugin_attach_names_the_missing_run(tmp_path: Path) -> None:
         check=False,
         env={"HARNESS_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"},
     )
-    assert result.returncode == 1
-    assert "runs/nosuch/run.json: no such run" in result.stdout
+    assert result.returncode == 4  # pytest's usage error, before any test runs
+    assert "--harness-attach=nosuch: no kept run" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
 
 
 def test_plugin_readme_example_is_the_file_the_suite_runs() -> None:
