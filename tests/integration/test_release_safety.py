@@ -239,3 +239,42 @@ def test_release_unlock_refuses_while_the_holder_lives(env: Env) -> None:
     assert run.code == LOCKED, run.lines
     assert "another release of production" in "\n".join(run.lines)
     assert f"pid {os.getpid()} on host" in "\n".join(run.lines)
+
+
+def test_release_lost_machine_leaves_a_lock_that_unlock_frees(env: Env) -> None:
+    """The release and its terraform both SIGKILLed (a lost machine): the state lock stays in
+    DynamoDB; the next release is refused naming it (exit 4) and `unlock`; unlock frees it
+    once the holder is provably gone; the release then goes on from what is live."""
+    version = "v5.0.0"
+    publish_ami(env.stack.account, "api", "production", version)
+    command = [sys.executable, "-m", "harness", "bluegreen", "deploy", "--version", version]
+    command += ["--env", str(env.directory), "--backend-config", str(env.backend)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env.environ
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if APPLYING.match(line):
+            break
+    deadline = time.monotonic() + 60
+    while state_lock(env.platform.runner, env.platform.clients) is None:
+        assert time.monotonic() < deadline, "terraform never took the state lock"
+        time.sleep(0.2)
+    for pid in terraform_running_in(env.directory):
+        os.kill(pid, signal.SIGKILL)
+    process.kill()
+    process.wait()
+    lock = state_lock(env.platform.runner, env.platform.clients)
+    assert lock is not None, "the killed terraform released its lock after all"
+    refused = env.run("deploy", "--version", version)
+    text = "\n".join(refused.lines)
+    assert refused.code == LOCKED, text
+    assert f"ID {lock['ID']}" in text
+    assert "bluegreen unlock --env" in text
+    freed = env.run("unlock")
+    assert freed.code == OK, freed.lines
+    assert f"released terraform's state lock {lock['ID']}" in "\n".join(freed.lines)
+    assert state_lock(env.platform.runner, env.platform.clients) is None
+    again = env.run("deploy", "--version", version, "--timeout", "60")
+    assert again.code == OK, again.lines
+    assert env.platform.read().colours[env.platform.read().idle].version == version
