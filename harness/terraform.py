@@ -220,6 +220,7 @@ class Runner:
 
     def _failure(self, what: str, output: str, log: Path | None = None) -> TerraformError:
         """One paragraph for a failed command; terraform's whole output stays in the log."""
+        output = _ANSI.sub("", output)  # some errors come coloured despite -no-color
         if log is None:
             log = self._log(what)
             log.write_text(output, encoding="utf-8")
@@ -331,6 +332,7 @@ class Runner:
 
 
 _AUTO = ("-auto-approve", "-input=false", "-no-color")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Terraform's diagnostics: "Error: <summary>", then (a few lines on) "with <address>,".
 _ERROR = re.compile(r"^[\s│╷╵]*Error: (.+?)\s*$")
 _WITH = re.compile(r"^[\s│]*with ([^,\s]+),")

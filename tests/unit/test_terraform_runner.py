@@ -236,3 +236,16 @@ def test_terraform_var_arguments_encode_values_for_the_command_line() -> None:
         "-var=n=2",
         '-var=m={"k": [1]}',
     ]
+
+
+def test_terraform_failure_keeps_no_colour_codes(tmp_path: Path) -> None:
+    """Seen in CI: a state-lock error arrived coloured despite -no-color."""
+    coloured = (
+        "\x1b[31m│\x1b[0m \x1b[0m\x1b[1m\x1b[31mError: \x1b[0m\x1b[0m"
+        "\x1b[1mError acquiring the state lock\x1b[0m\n"
+    )
+    runner = object.__new__(terraform.Runner)
+    runner.root = tmp_path
+    error = runner._failure("apply", coloured, tmp_path / "log")
+    assert "Error acquiring the state lock" in str(error)
+    assert "\x1b" not in str(error) + error.output
