@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from harness.account import Account
 from harness.errors import HarnessError, UsageError
 from harness.stack import Stack
-from harness.stages import poll_until
+from harness.stages import Progress, poll_until
 
 GROUP_OUTPUT = "bastion_autoscaling_group_name"
 ENVIRONMENTS = ("production", "staging")
 IN_SERVICE = "InService"
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_INTERVAL = 5.0
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)

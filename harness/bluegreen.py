@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from harness.errors import ReleaseError
-from harness.stages import poll_until
+from harness.stages import Progress, poll_until
 
 if TYPE_CHECKING:
     pass
 
 COLOURS = ("blue", "green")
 DEFAULT_STEPS = (10, 50, 100)
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,13 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from harness.errors import PackerError
 from harness.image.spec import image_names, lineage
 from harness.paths import PACKER_DIR
-
-Progress = Callable[[str], None]
+from harness.stages import Progress
 
 
 def packer_binary() -> str:

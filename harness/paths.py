@@ -94,3 +94,17 @@ def file_lock(
             yield handle
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomically(path: Path, text: str, mode: int | None = None) -> None:
+    """Write aside, flush to disk, rename: readers see the old file or the new, never half (a
+    process killed at any instant leaves one of the two)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with partial.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    if mode is not None:
+        partial.chmod(mode)
+    partial.replace(path)

@@ -10,7 +10,6 @@ atomically, so a crash at any instant leaves the next command a truthful startin
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.bluegreen import COLOURS, Colour, Health, Release
 from harness.errors import ReleaseError, ReleaseLocked, TerraformError, UsageError
+from harness.paths import write_atomically
 from harness.terraform import Runner
 
 if TYPE_CHECKING:
@@ -31,17 +31,6 @@ _LOCK_FIELD = re.compile(r"^\s*(ID|Who|Created|Operation):\s*(.*)$", re.M)
 _NO_AMI = re.compile(r"Your query returned no results.*?with module\.deploy_(blue|green)\.", re.S)
 
 Clients = Callable[[str], Any]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write aside, flush to disk, rename: readers see the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with partial.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
 
 
 def colours_json(release: Release) -> str:

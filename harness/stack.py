@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -15,10 +15,10 @@ from typing import Any
 from harness.account import INITIAL_VERSION, Account, Seed
 from harness.errors import HarnessError, UsageError
 from harness.hcl import load_dir
-from harness.paths import run_dir
-from harness.platform import COLOURS_FILE, write_atomically
+from harness.paths import run_dir, write_atomically
+from harness.platform import COLOURS_FILE
 from harness.roots import RELEASE_ROOT, apply_order, destroy_order, root, with_dependencies
-from harness.stages import Stages, run_all
+from harness.stages import Progress, Stages, run_all
 from harness.terraform import PlanSummary, Runner, copy_template
 
 # One root at a time (roots.apply_order): staging and production could apply concurrently (they
@@ -28,8 +28,6 @@ RUN_FILE = "run.json"
 HARNESS_VARS_FILE = "harness.auto.tfvars.json"
 ADMIN_CIDRS = ["203.0.113.0/24"]  # TEST-NET-3: documentation range, reaches nothing
 INITIAL_CAPACITY = 2
-
-Progress = Callable[[str], None]
 
 
 def declared_variables(root: Path) -> set[str]:
@@ -80,12 +78,7 @@ class Stack:
             "redis_auth_token": self.redis_auth_token,
             "seed": asdict(self.seed),
         }
-        # Written aside and renamed: a killed process leaves the old record or the new, never half.
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial_path = path.with_name(path.name + ".tmp")
-        partial_path.write_text(json.dumps(record, indent=2) + "\n")
-        partial_path.chmod(0o600)
-        partial_path.replace(path)
+        write_atomically(path, json.dumps(record, indent=2) + "\n", mode=0o600)  # holds a token
         return path
 
     def record(self) -> Path:

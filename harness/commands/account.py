@@ -14,7 +14,7 @@ from harness.account import ENVIRONMENTS, answering, new_run_id, open_account, p
 from harness.account.moto import stop_server
 from harness.commands._run import add_run_options, require_run_id, run_file, version_tag
 from harness.errors import HarnessError, UsageError
-from harness.platform import write_atomically
+from harness.paths import write_atomically
 from harness.stack import Stack
 from harness.sweep import delete_all, find_resources
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -20,12 +20,11 @@ from harness.errors import ImageError
 from harness.image.mounts import mounts_under, remove_tree
 from harness.image.spec import ImageSpec
 from harness.paths import ANSIBLE_DIR, REPO_ROOT, cache_dir, file_lock
+from harness.stages import Progress
 
 # Bump when the way the base or a layer is made changes, to invalidate the cache.
 RECIPE = "3"
 CACHE_ENV = "HARNESS_IMAGE_CACHE"
-
-Progress = Callable[[str], None]
 
 
 def say(message: str) -> None:

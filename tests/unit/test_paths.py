@@ -59,3 +59,14 @@ def test_paths_file_lock_reports_the_holder_or_waits(tmp_path: Path) -> None:
     waiter.join(5)
     assert released.is_set()
     assert seen == ["holder 1"]
+
+
+def test_paths_write_atomically_replaces_whole_with_its_mode(tmp_path: Path) -> None:
+    from harness.paths import write_atomically
+
+    target = tmp_path / "d" / "run.json"
+    write_atomically(target, "old")
+    write_atomically(target, "new", mode=0o600)
+    assert target.read_text() == "new"
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["run.json"]
