@@ -26,7 +26,7 @@ class TplCheck(BaseResourceCheck):
         """Run `evaluate` and report its messages as details."""
         # entity_path is "<scanned file>:<type>:<name>"; the file tells same-named blocks apart.
         scanned_file = self.entity_path.rsplit(":", 2)[0]
-        problems = self.evaluate(self.entity_type, conf, Graph(self.graph, scanned_file))
+        problems = self.evaluate(self.entity_type, conf, Graph.shared(self.graph, scanned_file))
         self.details.extend(problems)
         return CheckResult.FAILED if problems else CheckResult.PASSED
 

@@ -11,10 +11,11 @@ only.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,34 @@ class Vertex:
 
 
 class Graph:
-    """A read-only view of the checkov graph (rustworkx or networkx)."""
+    """A read-only view of the checkov graph (rustworkx or networkx).
+
+    Built once per checkov graph (`Graph.shared`) with its indexes (by address, by type, by
+    root): a check on every resource must not rebuild it, or a scan grows with the square of
+    the resource count.
+    """
+
+    _shared: ClassVar[dict[int, tuple[Any, Graph]]] = {}
+
+    @classmethod
+    def shared(cls, graph: Any, scanned_file: str = "") -> Graph:
+        """The view of `graph`, built on first use, seen from one scanned file."""
+        cached = cls._shared.get(id(graph))
+        if cached is None or cached[0] is not graph:
+            cls._shared.clear()  # one graph per scan: keep no stale ones alive
+            cached = (graph, cls(graph))
+            cls._shared[id(graph)] = cached
+        view = copy.copy(cached[1])
+        view.scanned_file = scanned_file
+        return view
 
     def __init__(self, graph: Any, scanned_file: str = "") -> None:
         self.scanned_file = scanned_file
         self.vertices: list[Vertex] = []
+        self._by_index: dict[int, Vertex] = {}
+        self._by_address: dict[str, list[Vertex]] = {}
+        self._by_type: dict[str, list[Vertex]] = {}
+        self._roots: dict[int, str] = {}
         self.out_edges: dict[int, list[tuple[int, str]]] = {}
         self.in_edges: dict[int, list[tuple[int, str]]] = {}
         if graph is None:
@@ -96,6 +120,10 @@ class Graph:
             edges = list(graph.edges(data=True))
         self.vertices = [Vertex(i, attr) for i, attr in nodes]
         self._by_index = {v.index: v for v in self.vertices}
+        for v in self.vertices:
+            self._by_address.setdefault(v.address, []).append(v)
+            if v.type:
+                self._by_type.setdefault(v.type, []).append(v)
         for source, target, data in edges:
             label = str((data or {}).get("label", ""))
             self.out_edges.setdefault(source, []).append((target, label))
@@ -107,9 +135,8 @@ class Graph:
         line = conf.get("__start_line__")
         return [
             v
-            for v in self.vertices
-            if v.address == address
-            and v.attr.get("__start_line__") == line
+            for v in self._by_address.get(str(address), [])
+            if v.attr.get("__start_line__") == line
             and str(v.attr.get("file_path_", "")).endswith(self.scanned_file)
         ]
 
@@ -131,7 +158,13 @@ class Graph:
 
     def of_type(self, type_: str, root: str | None = None) -> list[Vertex]:
         """Every resource/data block of one type, optionally only under one root configuration."""
-        return [v for v in self.vertices if v.type == type_ and (root is None or v.root == root)]
+        return [v for v in self._by_type.get(type_, []) if root is None or self.root_of(v) == root]
+
+    def root_of(self, vertex: Vertex) -> str:
+        """`vertex.root`, computed once per vertex."""
+        if vertex.index not in self._roots:
+            self._roots[vertex.index] = vertex.root
+        return self._roots[vertex.index]
 
     def through_variables(self, vertex: Vertex, label_prefix: str) -> list[Vertex]:
         """Resources reached from an attribute, following module variables and outputs."""
