@@ -71,7 +71,19 @@ CATALOGUE: tuple[Policy, ...] = (
         "IAM-02",
         "no privilege escalation, credential exposure, data exfiltration or unconstrained write",
         "these grants turn one compromised host into a compromised account",
-        builtin=("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290"),
+        # 286-290 judge aws_iam_policy & co; 107-111 the same on aws_iam_policy_document.
+        builtin=(
+            "CKV_AWS_286",
+            "CKV_AWS_287",
+            "CKV_AWS_288",
+            "CKV_AWS_289",
+            "CKV_AWS_290",
+            "CKV_AWS_107",
+            "CKV_AWS_108",
+            "CKV_AWS_109",
+            "CKV_AWS_110",
+            "CKV_AWS_111",
+        ),
     ),
     Policy(
         "IAM-03",

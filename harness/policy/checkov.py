@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -21,6 +22,16 @@ from harness.policy.catalogue import checkov_check_ids, policy_of
 from harness.policy.findings import Finding
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+# Shared with the checks (tpl_values, tpl_census), which run inside checkov and cannot import
+# the harness: a test keeps the two spellings equal.
+UNKNOWN_MARKER = "harness:unknown: "
+CENSUS_ID = "CKV_TPL_CENSUS"
+CENSUS_ABSENT = "harness:census:absent"
+CENSUS_APPLIES = "harness:census:applies:"
+CENSUS_REFERENCES = "harness:census:references"
+CENSUS_EGRESS = "harness:census:egress"
+# Built-in checks that judge ingress only: silent on an egress rule because it does not apply.
+INGRESS_ONLY = frozenset({"CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"})
 TIMEOUT_SECONDS = 600
 
 
@@ -29,6 +40,7 @@ class CheckovReport:
     """The parts of checkov's JSON report the harness uses."""
 
     findings: list[Finding] = field(default_factory=list)
+    unknowns: list[Finding] = field(default_factory=list)
     suppressions: list[Finding] = field(default_factory=list)
     passed: int = 0
     resource_count: int = 0
@@ -54,14 +66,31 @@ def checkov_binary() -> str:
     )
 
 
-def run_checkov(target: Path) -> CheckovReport:
-    """Scan a directory (or one .tf file) with the catalogue's built-in and custom checks."""
-    return parse_report(checkov_document(target), target)
+def run_checkov(target: Path, skip: list[Path] | None = None) -> CheckovReport:
+    """Scan a directory (or one .tf file) with the catalogue's built-in and custom checks,
+    leaving out the files in `skip` (unreadable ones, reported by the caller)."""
+    return parse_report(checkov_document(target, skip), target)
 
 
-def checkov_document(target: Path) -> Any:
-    """checkov's JSON report for a directory (or one .tf file), before any mapping to policies."""
-    where = ["-f", str(target)] if target.is_file() else ["-d", str(target)]
+def checkov_document(target: Path, skip: list[Path] | None = None) -> Any:
+    """checkov's JSON report for a directory (or one .tf file), before any mapping to policies.
+
+    One file is scanned as its directory with the other files left out: `checkov -f` would not
+    load the modules the file calls.
+    """
+    skipped = list(skip or [])
+    if target.is_dir():
+        directory = target
+    else:
+        directory = target.parent
+        skipped += [
+            f
+            for f in directory.iterdir()
+            if f.suffix in (".tf", ".tfvars") and f.name != target.name
+        ]
+    where = ["-d", str(directory)]
+    for path in skipped:
+        where += ["--skip-path", re.escape(str(path.relative_to(directory)))]
     command = [
         checkov_binary(),
         *where,
@@ -70,7 +99,7 @@ def checkov_document(target: Path) -> Any:
         "--external-checks-dir",
         str(CHECKS_DIR),
         "--check",
-        ",".join(checkov_check_ids()),
+        ",".join([*checkov_check_ids(), CENSUS_ID]),
         "--skip-download",
         "--soft-fail",
         "--output",
@@ -79,6 +108,9 @@ def checkov_document(target: Path) -> Any:
     env = {
         **os.environ,
         "BC_SKIP_MAPPING": "TRUE",
+        # checkov gives up on a file after 10 s of parsing and calls it unparseable; a large
+        # generated file takes longer: the scan's own timeout is the limit.
+        "HCL_PARSE_TIMEOUT_SEC": str(TIMEOUT_SECONDS),
         "LOG_LEVEL": "WARNING",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
@@ -124,36 +156,107 @@ def _raise_on_check_errors(stderr: str, target: Path) -> None:
         raise PolicyError(f"checks crashed while scanning {target}: " + " | ".join(broken[:5]))
 
 
-def parse_report(document: Any, target: Path) -> CheckovReport:
-    """Turn checkov's JSON (one report, a list of reports, or a bare summary) into findings."""
+def parse_report(document: Any, target: Path, mode: str = "static") -> CheckovReport:
+    """Turn checkov's JSON (one report, a list of reports, or a bare summary) into findings.
+
+    The census (tpl_census) says which blocks exist and which built-in checks apply to each: a
+    block terraform never creates reports nothing, and an applicable check that gave no result
+    (checkov drops UNKNOWN) becomes an unknown. A custom check's details marked UNKNOWN are
+    unknowns too; a record is a finding only for the problems it actually found.
+    """
     reports = document if isinstance(document, list) else [document]
     out = CheckovReport()
+    catalogue_checks = set(checkov_check_ids())
+    census: dict[tuple[str, str], dict[str, Any]] = {}
+    absent: set[tuple[str, str]] = set()
+    reported: set[tuple[str, str, str]] = set()
+    records: list[tuple[str, dict[str, Any]]] = []
     for report in reports:
         summary = report.get("summary", report)
         out.resource_count += int(summary.get("resource_count", 0))
         results = report.get("results", {})
-        out.passed += len(results.get("passed_checks", []))
         out.parse_errors.extend(str(p) for p in results.get("parsing_errors", []))
         if summary.get("parsing_errors") and not results.get("parsing_errors"):
             out.parse_errors.append(
                 f"{target}: {summary['parsing_errors']} file(s) failed to parse"
             )
-        for record in results.get("failed_checks", []):
-            out.findings.append(_finding(record, target))
-        for record in results.get("skipped_checks", []):
-            out.suppressions.append(_finding(record, target, suppressed=True))
+        for kind in ("passed_checks", "failed_checks", "skipped_checks"):
+            for record in results.get(kind, []):
+                key = (str(record.get("file_path", "")), str(record.get("resource", "")))
+                if record.get("check_id") == CENSUS_ID:
+                    census[key] = record
+                    if CENSUS_ABSENT in (record.get("details") or []):
+                        absent.add(key)
+                    continue
+                reported.add((str(record["check_id"]), *key))
+                records.append((kind, record))
+    out.resource_count -= len(absent)
+    for kind, record in records:
+        key = (str(record.get("file_path", "")), str(record.get("resource", "")))
+        if key in absent:
+            continue
+        if kind == "passed_checks":
+            out.passed += 1
+        elif kind == "skipped_checks":
+            out.suppressions.append(_finding(record, target, mode, suppressed=True))
+        else:
+            details = [str(d) for d in record.get("details") or []]
+            problems = [d for d in details if not d.startswith(UNKNOWN_MARKER)]
+            unknowns = [d[len(UNKNOWN_MARKER) :] for d in details if d.startswith(UNKNOWN_MARKER)]
+            if problems or not unknowns:
+                out.findings.append(_finding(record, target, mode, details=problems))
+            else:
+                out.unknowns.append(
+                    _finding(record, target, mode, details=unknowns, outcome="unknown")
+                )
+    for key, record in census.items():
+        if key in absent or CENSUS_REFERENCES in (record.get("details") or []):
+            continue
+        applies: list[str] = next(
+            (
+                d[len(CENSUS_APPLIES) :].split(",")
+                for d in record.get("details") or []
+                if d.startswith(CENSUS_APPLIES)
+            ),
+            [],
+        )
+        egress = CENSUS_EGRESS in (record.get("details") or [])
+        for check in sorted(set(applies) & catalogue_checks):
+            if (check, *key) in reported or (egress and check in INGRESS_ONLY):
+                continue
+            missing = {**record, "check_id": check, "check_name": "checkov gave no result"}
+            detail = "a value this check reads could not be resolved (or is missing)"
+            out.unknowns.append(
+                _finding(missing, target, mode, details=[detail], outcome="unknown")
+            )
     return out
 
 
-def _finding(record: dict[str, Any], target: Path, suppressed: bool = False) -> Finding:
+MESSAGE_LIMIT = 300
+
+
+def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """At most `limit` characters: a message names the offending rule, never a whole value."""
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def _finding(
+    record: dict[str, Any],
+    target: Path,
+    mode: str = "static",
+    suppressed: bool = False,
+    details: list[str] | None = None,
+    outcome: str = "fail",
+) -> Finding:
     """One checkov record as a Finding, its file shown under the path the user gave."""
     relative = str(record.get("file_path", "")).lstrip("/")
     base = target if target.is_dir() else target.parent
     file = str(base / relative) if relative and target.is_dir() else str(target)
-    details = [str(d) for d in record.get("details") or []]
+    if details is None:
+        details = [str(d) for d in record.get("details") or []]
     message = str(record.get("check_name", ""))
     if details:
-        message += ": " + "; ".join(details)
+        message += ": " + "; ".join(clip(d, 200) for d in details)
     lines = record.get("file_line_range") or [0, 0]
     return Finding(
         policy=policy_of(str(record["check_id"])),
@@ -161,9 +264,11 @@ def _finding(record: dict[str, Any], target: Path, suppressed: bool = False) -> 
         resource=str(record.get("resource", "")),
         file=file,
         line=int(lines[0]),
-        message=message,
+        message=clip(message),
         suppressed=suppressed,
         reason=str(record.get("check_result", {}).get("suppress_comment", ""))
         if suppressed
         else "",
+        outcome=outcome,
+        mode=mode,
     )

@@ -93,7 +93,13 @@ def test_policy_sarif_has_rules_and_locations(fixture_scan: ScanResult) -> None:
     run = document["runs"][0]
     assert document["version"] == "2.1.0"
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [p.id for p in CATALOGUE]
-    assert len(run["results"]) == len(fixture_scan.findings)
+    kinds = [r["kind"] for r in run["results"]]
+    assert kinds.count("open") == len(fixture_scan.unknowns)
+    suppressed = [r for r in run["results"] if r.get("suppressions")]
+    assert len(suppressed) == len(fixture_scan.suppressions)
+    assert len(run["results"]) == (
+        len(fixture_scan.findings) + len(fixture_scan.unknowns) + len(fixture_scan.suppressions)
+    )
     location = run["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"]
     assert location["region"]["startLine"] >= 1
@@ -111,8 +117,8 @@ def test_policy_junit_fails_one_case_per_failing_policy(fixture_scan: ScanResult
 def test_policy_cli_output_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fixture_scan: ScanResult
 ) -> None:
-    """--output writes the report to a file; findings still exit 1."""
+    """--output writes the report to a file; findings (with --strict, unknowns too) exit 1."""
     monkeypatch.setattr(command, "scan", lambda path: fixture_scan)
-    out = tmp_path / "reports" / "policy.sarif"
-    assert main(["policy", "x", "--format", "sarif", "--output", str(out)]) == 1
+    out = tmp_path / "policy.sarif"
+    assert main(["policy", "x", "--strict", "--format", "sarif", "--output", str(out)]) == 1
     assert json.loads(out.read_text())["version"] == "2.1.0"

@@ -10,6 +10,7 @@ library.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -57,3 +58,73 @@ def mentions(value: Any, *words: str) -> bool:
 def strings(value: Any) -> list[str]:
     """Every scalar in `value` as a string, HCL's `$${` escapes undone."""
     return [unescape(str(v)) for v in as_list(value)]
+
+
+# A check's detail that starts with this marker is not a failure but a value the check could not
+# read; checkov's JSON drops UNKNOWN results, so the custom checks FAIL with this marker and the
+# harness (harness.policy.checkov) reports the detail as an unknown, never as a pass.
+UNKNOWN = "harness:unknown: "
+# An expression checkov's renderer left as text: a reference it could not resolve.
+_REFERENCE = re.compile(
+    r"(\$\{|\b(var|local|module|data|each|count|self|path)\.[A-Za-z_]"
+    r"|^aws_[a-z0-9_]+\.[A-Za-z_][\w-]*\.[a-z_]+)"
+)
+
+
+def unknown(what: str) -> str:
+    """A detail that says `what` could not be read (reported as unknown, not as a failure)."""
+    return UNKNOWN + what
+
+
+def unresolved(value: Any) -> bool:
+    """Whether a value is (or holds, at any depth) an expression the renderer could not resolve."""
+    for item in as_list(value):
+        if isinstance(item, dict) and any(unresolved(v) for v in item.values()):
+            return True
+        if isinstance(item, str) and _REFERENCE.search(item):
+            return True
+    return False
+
+
+def dynamic_for_each(conf: dict[str, Any], key: str) -> str | None:
+    """For a `dynamic "<key>"` block: "empty" (for_each is [] / {} / a set()), "unknown" (not
+    resolved) or "some"; None when the resource has no such dynamic block."""
+    for dynamic in conf.get("dynamic") or []:
+        if not isinstance(dynamic, dict) or key not in dynamic:
+            continue
+        body = dynamic[key]
+        each = body.get("for_each") if isinstance(body, dict) else None
+        value = each[0] if isinstance(each, list) and len(each) == 1 else each
+        if isinstance(value, (list, dict, set, tuple)):
+            return "some" if value else "empty"
+        return "unknown"
+    return None
+
+
+def present_blocks(conf: dict[str, Any], key: str) -> tuple[list[dict[str, Any]], str | None]:
+    """The nested blocks named `key` that terraform would create, and why that is unknown.
+
+    checkov expands a `dynamic` block's content as if it were written once, even when its
+    for_each is empty: such a block is not there. With an unresolved for_each it may or may not
+    be: the second item says so.
+    """
+    state = dynamic_for_each(conf, key)
+    if state == "empty":
+        return [], None
+    if state == "unknown":
+        return blocks(conf, key), f'dynamic "{key}" has a for_each that could not be resolved'
+    return blocks(conf, key), None
+
+
+def not_created(conf: dict[str, Any]) -> bool:
+    """A resource whose count is 0 or whose for_each is empty: terraform creates no instance."""
+    count = first(conf, "count")
+    if isinstance(count, (int, float)) and not isinstance(count, bool) and count == 0:
+        return True
+    if isinstance(count, str) and count.strip() == "0":
+        return True
+    if "for_each" in conf:
+        each = conf["for_each"]
+        value = each[0] if isinstance(each, list) and len(each) == 1 else each
+        return isinstance(value, (list, dict, set, tuple)) and not value
+    return False

@@ -1,0 +1,110 @@
+"""The census: one record per resource and data source, for what checkov's JSON leaves out.
+
+checkov drops a check's UNKNOWN result (a value it could not resolve) and reports resources
+that are never created (count = 0, an empty for_each). The census check runs on every `aws_*`
+block and always reports, with details the harness reads (harness.policy.checkov): the
+built-in checks that apply to the block, so one that gave no result becomes an unknown, and
+whether terraform would create the block at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.terraform.checks.data.base_check import BaseDataCheck
+from checkov.terraform.checks.data.registry import data_registry
+from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
+from checkov.terraform.checks.resource.registry import resource_registry
+from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import first, not_created, unresolved  # type: ignore[import-not-found]  # on sys.path in checkov
+
+CENSUS_ID = "CKV_TPL_CENSUS"
+ABSENT = "harness:census:absent"
+APPLIES = "harness:census:applies:"
+# The block's unresolved values are references to IAM documents or to other blocks' ARNs: the
+# built-in IAM checks, silent here, judge those documents where they are written.
+REFERENCES = "harness:census:references"
+# An egress rule: checkov's ingress checks say nothing about it, rightly.
+EGRESS = "harness:census:egress"
+IAM_TYPES = (
+    "aws_iam_policy",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_iam_group_policy",
+    "aws_iam_policy_document",
+)
+_applies: dict[tuple[str, str], str] = {}
+
+
+def _details(registry: Any, kind: str, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+    """The census details of one block: the checks that apply to its type, and absence."""
+    key = (kind, type_)
+    if key not in _applies:
+        ids = sorted({c.id for c in registry.get_checks(type_) if c.id != CENSUS_ID})
+        _applies[key] = APPLIES + ",".join(ids)
+    details = [_applies[key]]
+    if not_created(conf):
+        details.append(ABSENT)
+    if type_ in IAM_TYPES and _only_references(conf, graph):
+        details.append(REFERENCES)
+    if type_ == "aws_security_group_rule" and str(first(conf, "type")) == "egress":
+        details.append(EGRESS)
+    return details
+
+
+def _only_references(conf: dict[str, Any], graph: Graph) -> bool:
+    """Whether every unresolved attribute of an IAM block reaches blocks through the graph:
+    documents (checked where written) or resources (an ARN is never the literal "*")."""
+    # Only the document's own values: a name or description is no IAM check's business.
+    keys = [k for k in ("policy", "statement") if unresolved(conf.get(k))]
+    vertices: list[Vertex] = graph.find(conf)
+    if not keys or not vertices:
+        return False
+    for key in keys:
+        reached = [t for v in vertices for t in graph.through_variables(v, key)]
+        if not reached:
+            return False
+        if key != "statement" and any(t.type != "aws_iam_policy_document" for t in reached):
+            return False
+    return True
+
+
+class ResourceCensus(BaseResourceCheck):
+    """Reports every aws_* resource (always FAILED: checkov keeps details of failures)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            name="harness census (not a policy)",
+            id=CENSUS_ID,
+            categories=[CheckCategories.GENERAL_SECURITY],
+            supported_resources=("aws_*",),
+        )
+
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        """Record the block; the result is read by the harness, never shown as a finding."""
+        graph = Graph.shared(self.graph, self.entity_path.rsplit(":", 2)[0])
+        self.details.extend(_details(resource_registry, "resource", self.entity_type, conf, graph))
+        return CheckResult.FAILED
+
+
+class DataCensus(BaseDataCheck):
+    """The data-source twin of ResourceCensus."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            name="harness census (not a policy)",
+            id=CENSUS_ID,
+            categories=[CheckCategories.GENERAL_SECURITY],
+            supported_data=("aws_*",),
+        )
+
+    def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
+        """Record the data source."""
+        graph = Graph.shared(self.graph, self.entity_path.rsplit(":", 2)[0])
+        self.details.extend(_details(data_registry, "data", self.entity_type, conf, graph))
+        return CheckResult.FAILED
+
+
+resources = ResourceCensus()
+data = DataCensus()
