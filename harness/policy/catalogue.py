@@ -29,6 +29,7 @@ CATALOGUE: tuple[Policy, ...] = (
         "instance, launch configuration and Packer amazon-ebs source",
         "IMDSv1 hands the role's credentials to any SSRF or local process",
         builtin=("CKV_AWS_79",),
+        custom=("CKV_TPL_IMDS_TOKENS",),
         harness=("HARNESS_PKR_IMDS_TOKENS",),
     ),
     Policy(

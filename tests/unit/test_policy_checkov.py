@@ -40,3 +40,56 @@ def test_policy_reported_check_ids_reads_every_outcome() -> None:
         "CKV_AWS_8",
         "CKV_AWS_145",
     }
+
+
+def test_policy_markers_match_the_checks() -> None:
+    """The checks (inside checkov) and the harness spell the unknown and census markers alike."""
+    from harness.policy import checkov
+
+    checks = checkov.CHECKS_DIR
+    values = (checks / "tpl_values.py").read_text(encoding="utf-8")
+    census = (checks / "tpl_census.py").read_text(encoding="utf-8")
+    assert f'UNKNOWN = "{checkov.UNKNOWN_MARKER}"' in values
+    for constant in (
+        checkov.CENSUS_ID,
+        checkov.CENSUS_ABSENT,
+        checkov.CENSUS_APPLIES,
+        checkov.CENSUS_REFERENCES,
+        checkov.CENSUS_EGRESS,
+    ):
+        assert f'"{constant}"' in census
+
+
+def _record(check: str, details: list[str] | None = None) -> dict[str, object]:
+    return {
+        "check_id": check,
+        "check_name": "name",
+        "resource": "aws_launch_template.x",
+        "file_path": "/main.tf",
+        "file_line_range": [1, 5],
+        "details": details or [],
+    }
+
+
+def test_policy_silent_builtin_check_is_unknown() -> None:
+    """A built-in check that applies to a block but gave no result is an unknown; a block the
+    census marks absent reports nothing; a custom check's UNKNOWN detail is an unknown."""
+    from harness.policy.checkov import CENSUS_ABSENT, CENSUS_APPLIES, UNKNOWN_MARKER, parse_report
+
+    census = _record("CKV_TPL_CENSUS", [CENSUS_APPLIES + "CKV_AWS_79,CKV_AWS_8"])
+    report = {
+        "results": {
+            "passed_checks": [_record("CKV_AWS_8")],
+            "failed_checks": [census, _record("CKV_TPL_IMDS_TOKENS", [UNKNOWN_MARKER + "x"])],
+        }
+    }
+    parsed = parse_report(report, Path("."))
+    assert not parsed.findings
+    assert {(f.check, f.outcome) for f in parsed.unknowns} == {
+        ("CKV_AWS_79", "unknown"),
+        ("CKV_TPL_IMDS_TOKENS", "unknown"),
+    }
+    census["details"] = [CENSUS_APPLIES + "CKV_AWS_79,CKV_AWS_8", CENSUS_ABSENT]
+    absent = parse_report(report, Path("."))
+    assert not absent.unknowns
+    assert absent.passed == 0

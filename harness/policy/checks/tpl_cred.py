@@ -7,8 +7,8 @@ from typing import Any
 
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_iamdoc import Attached, Statement, role_policies, role_trusts_service  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_values import as_list, first  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_iamdoc import Attached, Statement, role_policies, role_trusts_service, unreadable_document  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import as_list, first, unknown  # type: ignore[import-not-found]  # on sys.path in checkov
 
 EC2 = "ec2.amazonaws.com"
 # (context key compared, the request key it must equal)
@@ -61,7 +61,12 @@ class CredentialSourceDeny(TplCheck):
 
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
         """Fail a role trusted by EC2 that lacks either guarded Deny statement."""
-        problems: list[str] = []
+        problems: list[str] = [
+            unknown(f"trust policy: {doubt}")
+            for role in graph.find(conf)
+            for doubt in [unreadable_document(graph, role, "assume_role_policy")]
+            if doubt
+        ]
         for role in _instance_roles(conf, graph):
             statements = [st for p in role_policies(graph, role) for st in p.statements]
             for key, expected in SOURCE_PAIRS:

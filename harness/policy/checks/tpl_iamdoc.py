@@ -11,8 +11,11 @@ and the sibling tpl_* modules only.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import json
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +46,60 @@ class Statement:
         return []
 
 
+# `${file("<path>")}` and `${templatefile("<path>", {vars})}` as checkov leaves them.
+_FILE_CALL = re.compile(
+    r'^\$\{\s*(file|templatefile)\(\s*"([^"]+)"\s*(?:,\s*(\{.*\}))?\s*\)\s*\}$', re.S
+)
+# The partition's DNS suffix and name, however checkov left the reference.
+_PARTITION = re.compile(r"(\$\{)?data\.aws_partition\.[\w-]+\.(dns_suffix|partition)\}?")
+
+
+def _partition(text: str) -> str:
+    """`ec2.${data.aws_partition.current.dns_suffix}` -> `ec2.amazonaws.com` (and `aws`)."""
+    return _PARTITION.sub(lambda m: "amazonaws.com" if m.group(2) == "dns_suffix" else "aws", text)
+
+
+def read_file_call(value: Any, module_dir: str) -> str | None:
+    """The text of a file()/templatefile() document with a literal or path.module path, its
+    template variables filled in; None when the value is not such a call or cannot be read."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, str):
+        return None
+    match = _FILE_CALL.match(value.strip())
+    if not match:
+        return None
+    function, raw_path, raw_vars = match.groups()
+    path = raw_path.replace("${path.module}", module_dir).replace("${path.root}", module_dir)
+    if "${" in path:
+        return None
+    try:
+        with open(os.path.join(module_dir, path), encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeError):
+        return None
+    if function == "file":
+        return text
+    try:
+        variables = ast.literal_eval(raw_vars) if raw_vars else {}
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(variables, dict) or "%{" in text:
+        return None
+    missing = False
+
+    def fill(found: re.Match[str]) -> str:
+        nonlocal missing
+        name = found.group(1).strip()
+        if name not in variables:
+            missing = True
+            return found.group(0)
+        return str(variables[name])
+
+    rendered = re.sub(r"(?<!\$)\$\{([^}]*)\}", fill, text)
+    return None if missing else rendered
+
+
 def statements_of_json(document: Any) -> list[Statement]:
     """Statements of a JSON policy (dict, JSON string or checkov's parsed jsonencode)."""
     if isinstance(document, list) and len(document) == 1:
@@ -64,6 +121,7 @@ def statements_of_json(document: Any) -> list[Statement]:
             principals = [p for v in principal.values() for p in strings(v)]
         else:
             principals = strings(principal)
+        principals = [_partition(p) for p in principals]
         conditions: dict[str, dict[str, list[str]]] = {}
         cond = st.get("Condition") or {}
         if isinstance(cond, dict):
@@ -92,7 +150,9 @@ def statements_of_document_data(config: dict[str, Any]) -> list[Statement]:
             op = str(first(cond, "test"))
             key = unescape(str(first(cond, "variable")))
             conditions.setdefault(op, {}).setdefault(key, []).extend(strings(cond.get("values")))
-        principals = [p for pr in blocks(st, "principals") for p in strings(pr.get("identifiers"))]
+        principals = [
+            _partition(p) for pr in blocks(st, "principals") for p in strings(pr.get("identifiers"))
+        ]
         out.append(
             Statement(
                 effect=str(first(st, "effect", "Allow")),
@@ -117,12 +177,30 @@ def policy_statements(graph: Graph, owner: Vertex, attribute: str) -> list[State
     statements = statements_of_json(value)
     if statements:
         return statements
+    text = read_file_call(value, module_dir(owner))
+    if text is not None:
+        return statements_of_json(text)
     return [
         st
         for doc in graph.through_variables(owner, attribute)
         if doc.type == "aws_iam_policy_document"
         for st in document_statements(graph, doc)
     ]
+
+
+def module_dir(vertex: Vertex) -> str:
+    """The directory of the file a block is written in (terraform's path.module)."""
+    return os.path.dirname(str(vertex.attr.get("file_path_", "")))
+
+
+def unreadable_document(graph: Graph, owner: Vertex, attribute: str) -> str | None:
+    """Why the policy in `attribute` cannot be read (an unresolved expression), or None."""
+    value = first(owner.config, attribute)
+    if value is None or policy_statements(graph, owner, attribute):
+        return None
+    if isinstance(value, str) and ("${" in value or "(" in value):
+        return f"{attribute} = {value[:80]} could not be read"
+    return None
 
 
 def document_statements(graph: Graph, doc: Vertex, depth: int = 0) -> list[Statement]:
