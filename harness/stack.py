@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.account import INITIAL_VERSION, Account, Seed
+from harness.dataplane import releases
 from harness.errors import HarnessError, UsageError
 from harness.hcl import load_dir
 from harness.paths import run_dir, write_atomically
@@ -163,6 +164,10 @@ class Stack:
         """Apply one root; it counts as applied only once terraform finished without error."""
         if name not in self.attempted:
             self.attempted.append(name)
+        if self.account.kind == "moto" and self.account.endpoint_url:
+            # Under moto an AMI is only a record: its release goes to the release bucket
+            # (once global made it), where the data plane's instances download it.
+            releases.publish_missing(self.account, progress=print)
         self.runner(name).apply()
         if name not in self.applied:
             self.applied.append(name)

@@ -18,7 +18,14 @@ from typing import Any
 
 import boto3
 
-from harness.account.moto import MotoServer, answering, chosen_shims, free_port
+from harness.account.moto import (
+    DATAPLANE_VARIABLE,
+    MotoServer,
+    answering,
+    chosen_shims,
+    free_port,
+)
+from harness.dataplane import client as dataplane
 from harness.errors import AccountError
 from harness.paths import check_run_id, run_dir
 
@@ -142,7 +149,15 @@ def start_moto(
     `shims=None` means every shim, or the ones $HARNESS_MOTO_SHIMS names.
     """
     check_run_id(run_id)
-    server = MotoServer(port=free_port(), shims=chosen_shims(shims), detach=detach).start()
+    with_dataplane = os.environ.get(DATAPLANE_VARIABLE) != "0"
+    server = MotoServer(
+        port=free_port(),
+        shims=chosen_shims(shims),
+        detach=detach,
+        project=project_name(run_id),
+        region=region,
+        dataplane_dir=dataplane.directory(run_id) if with_dataplane else None,
+    ).start()
     return Account(
         kind="moto", region=region, run_id=run_id, endpoint_url=server.url, _server=server
     )

@@ -33,6 +33,9 @@ LOG_VARIABLE = "HARNESS_MOTO_LOG"
 PROBE_SECONDS = 0.5
 PROBE_PATH = "/moto-api/config"
 SERVER_MODULE = "harness.shims"  # what the server's command line runs (MotoServer.command)
+# The data plane runs beside the server when this shim (which reads its health checks) is on.
+DATAPLANE_SHIM = "target_health_from_probes"
+DATAPLANE_VARIABLE = "HARNESS_DATAPLANE"
 
 
 def free_port() -> int:
@@ -138,6 +141,9 @@ class MotoServer:
     port: int
     shims: tuple[str, ...]
     detach: bool = False
+    project: str = ""
+    dataplane_dir: Path | None = None
+    region: str = "eu-west-1"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -155,6 +161,14 @@ class MotoServer:
             str(self.port),
             "--shims",
             ",".join(self.shims),
+            *(
+                [
+                    *("--project", self.project, "--region", self.region),
+                    *("--dataplane-dir", str(self.dataplane_dir)),
+                ]
+                if self.dataplane_dir is not None and DATAPLANE_SHIM in self.shims
+                else []
+            ),
         ]
 
     def start(self) -> MotoServer:

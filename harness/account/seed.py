@@ -24,10 +24,9 @@ from harness.account.core import (
     now_utc,
     tag_list,
 )
+from harness.dataplane import releases
 from harness.errors import AccountError, UsageError
-
-# The tag the moto shim reads: targets launched from an image tagged so report unhealthy.
-from harness.shims.target_health_from_ami_tag import HEALTH_TAG, UNHEALTHY
+from harness.paths import APP_DIR
 
 DOMAIN_VARIABLE = "HARNESS_AWS_DOMAIN"
 SOURCE_AMIS_VAR = "HARNESS_SOURCE_AMIS"
@@ -149,6 +148,13 @@ def self_signed_certificate(domain: str) -> tuple[bytes, bytes]:
 def import_certificates(account: Account, domain: str) -> dict[str, str]:
     """Import one self-signed certificate (so it is ISSUED) per region the template reads."""
     certificate, key = self_signed_certificate(domain)
+    if account.kind == "moto":  # the data plane's proxy serves it on the HTTPS listeners
+        from harness.dataplane.client import directory
+        from harness.dataplane.serve import certificate_file
+        from harness.paths import write_atomically
+
+        pem = certificate_file(directory(account.run_id), certificate.decode())
+        write_atomically(pem, (certificate + key).decode(), mode=0o600)
     arns: dict[str, str] = {}
     for region in dict.fromkeys((account.region, GLOBAL_REGION)):
         acm = account.client("acm", region=region)
@@ -218,6 +224,7 @@ def publish_ami(
     source_image_id: str | None = None,
     unhealthy: bool = False,
     if_published: IfPublished = "add",
+    app_dir: Path | None = None,
 ) -> str:
     """Publish an AMI tagged component/environment/version (as the deploy module looks it up).
 
@@ -225,20 +232,19 @@ def publish_ami(
     Packer-built image) is copied, so the published image carries the run's tags and dies
     with the run. Returns the new image id.
 
-    `unhealthy` (moto only) tags the image harness:health=unhealthy, so the instances a deploy
-    launches from it fail their target health (shim target_health_from_ami_tag); on a real
-    account a broken build has to be a really broken image. When the version is already
+    Under moto the image's release is published to the release bucket too (once the global
+    root made it), where the data plane's instances download it; `unhealthy` (moto only)
+    publishes it with a `.sha256` that does not match, so its instances never start the
+    service and fail their health checks; on a real account a broken build has to be a
+    really broken image. `app_dir` (moto only) builds the release from another copy of the
+    app (a test's deliberately broken build). When the version is already
     published, `if_published` says what happens: "add" a second image (the deploy's lookup
     then takes the most recent), "fail" naming the existing one, or "replace" it (only the
     run's own images are replaced).
     """
     name = f"{account.project}-{component}-{environment}-{version}"
     label = f"{component}/{environment}/{version}"
-    if unhealthy and account.kind != "moto":
-        raise UsageError(
-            f"publish {label} unhealthy: only the moto account fakes a failing build (by tag); "
-            "on a real account publish a really broken image with source_image_id"
-        )
+    _check_release_options(account, component, label, unhealthy, app_dir)
     tags = {
         "Name": name,
         "component": component,
@@ -246,7 +252,6 @@ def publish_ami(
         "version": version,
         **account.tags,
         **(extra_tags or {}),
-        **({HEALTH_TAG: UNHEALTHY} if unhealthy else {}),
     }
     if account.kind == "aws":
         source_image_id = source_image_id or built_images().get(component)
@@ -282,7 +287,51 @@ def publish_ami(
             ],
         )["ImageId"]
     ec2.create_tags(Resources=[image_id], Tags=tag_list(tags))
+    if account.kind == "moto" and component == "api":
+        _publish_release(account, environment, version, unhealthy, app_dir)
     return str(image_id)
+
+
+def _check_release_options(
+    account: Account, component: str, label: str, unhealthy: bool, app_dir: Path | None
+) -> None:
+    """A broken or custom build is a release the data plane runs: api only, moto only, and
+    only once the global root made the release bucket (checked before any image exists)."""
+    if not unhealthy and app_dir is None:
+        return
+    if account.kind != "moto":
+        raise UsageError(
+            f"publish {label} unhealthy or from another app: only the moto account builds "
+            "its releases; on a real account publish a really broken image with source_image_id"
+        )
+    if component != "api":
+        raise UsageError(f"publish {label} unhealthy: only the api runs a release")
+    bucket = f"{account.project}-release"
+    if not releases.bucket_exists(account.client("s3"), bucket):
+        raise UsageError(
+            f"publish {label} unhealthy or from another app: bucket {bucket} does not exist "
+            "yet (apply the global root first)"
+        )
+
+
+def _publish_release(
+    account: Account, environment: str, version: str, broken: bool, app_dir: Path | None
+) -> None:
+    """The release the image stands for, where the data plane's instances download it."""
+    if not releases.bucket_exists(account.client("s3"), f"{account.project}-release"):
+        return  # published when the global root made it (releases.publish_missing)
+    releases.publish(
+        account,
+        environment,
+        version,
+        app_dir=app_dir or APP_DIR,
+        broken="checksum" if broken else None,
+        progress=_quiet,
+    )
+
+
+def _quiet(_: str) -> None:
+    """Release builds are cached and quick; seeding prints nothing for them."""
 
 
 def seed(

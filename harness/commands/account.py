@@ -43,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     publish.add_argument(
         "--unhealthy",
         action="store_true",
-        help="moto only: a broken build; instances launched from it fail target health",
+        help="moto only: an api release whose .sha256 does not match; its instances never "
+        "start the service and fail their health checks",
     )
     publish.add_argument(
         "--source-image-id",

@@ -13,13 +13,15 @@ from typing import Any
 
 from harness.shims._patch import define, patch
 
-# Under moto an instance is running and registered the moment it is launched, so the
-# refresh does not wait out `InstanceWarmup`: it waits BATCH_SECONDS before each batch and
-# after a batch's launch turns healthy (before terminating), long enough for a poller to see
-# every intermediate state (old and new instances both healthy, then the new ones alone).
+# Under moto an instance is running and registered the moment it is launched, and the data
+# plane's health checks say when it serves, so the refresh does not wait out
+# `InstanceWarmup`: it waits BATCH_SECONDS before each batch and after a batch's launch turns
+# healthy (before terminating), long enough for a poller to see every intermediate state
+# (old and new instances both healthy, then the new ones alone).
 BATCH_SECONDS = 1.0
-# How long a batch's new instances have to become healthy in the group's target groups.
-HEALTH_TIMEOUT_SECONDS = 10.0
+# How long a batch's new instances have to become healthy in the group's target groups
+# (the release boots in about a second; two checks at the scaled 1.5 s interval follow).
+HEALTH_TIMEOUT_SECONDS = 30.0
 HEALTH_POLL_SECONDS = 0.2
 ACTIVE = ("Pending", "InProgress", "Cancelling")
 LAUNCHED_FROM = "_harness_launched_from"  # (launch template id, version number) on an instance
@@ -79,8 +81,8 @@ def apply() -> None:
     is given), wait until the new instances are healthy in every target group of the group,
     then deregister and terminate old instances, one batch per BATCH_SECONDS. Simplified:
     no warmup (instances are ready at launch under moto), no checkpoints, alarms, rollback,
-    standby or scale-in-protection handling; batches that never turn healthy (AMI tagged
-    harness:health=unhealthy) are terminated and the refresh fails, old instances kept.
+    standby or scale-in-protection handling; batches that never turn healthy (a broken
+    release) are terminated and the refresh fails, old instances kept.
     """
     from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
     from moto.autoscaling.models import AutoScalingBackend, FakeAutoScalingGroup

@@ -16,6 +16,7 @@ from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
 
 from harness.account import Account, publish_ami, start_moto
 from harness.shims import SHIM_MODULES, all_shims
+from harness.stages import poll_until
 
 pytestmark = pytest.mark.integration
 
@@ -80,25 +81,57 @@ def check_elasticache_delete(account: Account) -> None:
     assert name not in names, names
 
 
-def check_target_health_from_ami_tag(account: Account) -> None:
-    """A target launched from an AMI tagged harness:health=unhealthy reports unhealthy."""
+def release_buckets(account: Account) -> None:
+    """The buckets the global root makes, where api releases and configuration go."""
+    s3 = account.client("s3")
+    existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    for bucket in (f"{account.project}-release", f"{account.project}-configuration"):
+        if bucket not in existing:
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region}
+            )
+
+
+def check_target_health_from_probes(account: Account) -> None:
+    """Target health is measured: an instance whose release fails its checksum never turns
+    healthy, one running a good release does (via the data plane's HTTP probes)."""
     ec2, elbv2 = account.client("ec2"), account.client("elbv2")
-    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    image = publish_ami(account, "api", "check", "bad", extra_tags={"harness:health": "unhealthy"})
-    good_image = publish_ami(account, "api", "check", "good")
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
-    bad = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)
-    good = ec2.run_instances(ImageId=good_image, MinCount=1, MaxCount=1, SubnetId=subnet)
-    group = elbv2.create_target_group(
-        Name=f"{account.project}-health", Protocol="HTTP", Port=4001, VpcId=vpc
-    )["TargetGroups"][0]["TargetGroupArn"]
-    ids = {"bad": bad["Instances"][0]["InstanceId"], "good": good["Instances"][0]["InstanceId"]}
-    elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": i} for i in ids.values()])
-    states = {
-        d["Target"]["Id"]: d["TargetHealth"]["State"]
-        for d in elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+    release_buckets(account)
+    images = {
+        "good": publish_ami(account, "api", "check", "v1.0.1"),
+        "bad": publish_ami(account, "api", "check", "v1.0.2", unhealthy=True),
     }
-    assert states == {ids["bad"]: "unhealthy", ids["good"]: "healthy"}, states
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    ids = {
+        name: ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)[
+            "Instances"
+        ][0]["InstanceId"]
+        for name, image in images.items()
+    }
+    group = elbv2.create_target_group(
+        Name=f"{account.project}-health",
+        Protocol="HTTP",
+        Port=4001,
+        VpcId=vpc,
+        HealthCheckPath="/v1/",
+        HealthCheckIntervalSeconds=5,
+        HealthyThresholdCount=2,
+        UnhealthyThresholdCount=2,
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": i} for i in ids.values()])
+    wanted = {ids["good"]: "healthy", ids["bad"]: "unhealthy"}
+
+    def states() -> dict[str, str]:
+        found = {
+            d["Target"]["Id"]: d["TargetHealth"]["State"]
+            for d in elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+        }
+        assert found[ids["bad"]] != "healthy", f"a broken release reported healthy: {found}"
+        return found
+
+    final, _ = poll_until(states, lambda found: found == wanted, str, 30.0, 0.5, lambda _: None)
+    assert final == wanted, final
 
 
 def check_s3_policy_conditions(account: Account) -> None:
@@ -271,9 +304,9 @@ def check_autoscaling_scale_in(account: Account) -> None:
     ec2.create_launch_template(
         LaunchTemplateName=name, LaunchTemplateData={"ImageId": image, "InstanceType": "t3.small"}
     )
-    group = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=4001, VpcId=vpc)[
-        "TargetGroups"
-    ][0]["TargetGroupArn"]
+    group = elbv2.create_target_group(
+        Name=name, Protocol="HTTP", Port=4001, VpcId=vpc, HealthCheckPath="/v1/"
+    )["TargetGroups"][0]["TargetGroupArn"]
     autoscaling.create_auto_scaling_group(
         AutoScalingGroupName=name,
         LaunchTemplate={"LaunchTemplateName": name},
@@ -335,15 +368,16 @@ def check_autoscaling_instance_refresh(account: Account) -> None:
     vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.1.0/24")["Subnet"]["SubnetId"]
     name = f"{account.project}-refresh"
-    old_image = publish_ami(account, "api", "check", "refresh-old")
-    new_image = publish_ami(account, "api", "check", "refresh-new")
+    release_buckets(account)  # the data plane's instances run these versions' releases
+    old_image = publish_ami(account, "api", "check", "v1.0.3")
+    new_image = publish_ami(account, "api", "check", "v1.0.4")
     template = ec2.create_launch_template(
         LaunchTemplateName=name,
         LaunchTemplateData={"ImageId": old_image, "InstanceType": "t3.small"},
     )["LaunchTemplate"]["LaunchTemplateId"]
-    group = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=4001, VpcId=vpc)[
-        "TargetGroups"
-    ][0]["TargetGroupArn"]
+    group = elbv2.create_target_group(
+        Name=name, Protocol="HTTP", Port=4001, VpcId=vpc, HealthCheckPath="/v1/"
+    )["TargetGroups"][0]["TargetGroupArn"]
     autoscaling.create_auto_scaling_group(
         AutoScalingGroupName=name,
         LaunchTemplate={"LaunchTemplateId": template, "Version": "1"},

@@ -81,18 +81,25 @@ def test_account_publish_prints_the_image_and_its_tags(
     assert out[0] == f"published {image['ImageId']} (api/production/v2.0.0) in run r1"
     assert "  version=v2.0.0" in out
     assert "  harness:run-id=r1" in out
-    assert not any("harness:health" in line for line in out)
 
 
-def test_account_publish_unhealthy_tags_the_build(
-    account: Account, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--unhealthy",), "bucket r1-release does not exist yet (apply the global root first)"),
+        (("--unhealthy", "--component", "bastion"), "only the api runs a release"),
+    ],
+    ids=["no-release-bucket", "not-api"],
+)
+def test_account_publish_unhealthy_refused_before_any_image(
+    account: Account, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], message: str
 ) -> None:
-    """--unhealthy tags the image harness:health=unhealthy (what the moto shim reads)."""
-    assert _publish("--unhealthy", "--component", "bastion", "--environment", "staging") == 0
-    (image,) = published_amis(account, "bastion", "staging", "v2.0.0")
-    tags = {t["Key"]: t["Value"] for t in image["Tags"]}
-    assert tags["harness:health"] == "unhealthy"
-    assert "  harness:health=unhealthy" in capsys.readouterr().out
+    """--unhealthy publishes a broken api release where the data plane reads it: without
+    the release bucket, or for another component, exit 2 and no image is registered."""
+    assert _publish(*extra) == 2
+    assert message in capsys.readouterr().err
+    component = "bastion" if "bastion" in extra else "api"
+    assert published_amis(account, component, "production", "v2.0.0") == []
 
 
 def test_account_publish_twice_names_the_existing_image(
@@ -102,7 +109,7 @@ def test_account_publish_twice_names_the_existing_image(
     assert _publish() == 0
     (first,) = published_amis(account, "api", "production", "v2.0.0")
     capsys.readouterr()
-    assert _publish("--unhealthy") == 2
+    assert _publish() == 2
     err = capsys.readouterr().err
     assert f"api/production/v2.0.0 is already published as {first['ImageId']}" in err
     assert "--replace" in err
@@ -113,10 +120,9 @@ def test_account_publish_replace_leaves_one_image(account: Account) -> None:
     """--replace deregisters the run's earlier image: the lookup then sees the new one only."""
     assert _publish() == 0
     (first,) = published_amis(account, "api", "production", "v2.0.0")
-    assert _publish("--replace", "--unhealthy") == 0
+    assert _publish("--replace") == 0
     (second,) = published_amis(account, "api", "production", "v2.0.0")
     assert second["ImageId"] != first["ImageId"]
-    assert {"Key": "harness:health", "Value": "unhealthy"} in second["Tags"]
 
 
 def test_account_publish_replace_keeps_other_runs_images(account: Account) -> None:
@@ -152,13 +158,14 @@ class _NoCalls:
 def test_account_publish_unhealthy_on_a_real_account_is_refused(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A real account has no shim: a broken build must be a really broken image. Exit 2."""
+    """A real account runs no harness-built release: a broken build must be a really broken
+    image. Exit 2."""
     real = Account(kind="aws", region="eu-west-1", run_id="r1", endpoint_url=None)
     monkeypatch.setattr(Account, "client", _NoCalls.client)
     _load_as(monkeypatch, real)
     assert _publish("--unhealthy", "--source-image-id", "ami-0123456789abcdef0") == 2
     err = capsys.readouterr().err
-    assert "only the moto account fakes a failing build" in err
+    assert "only the moto account builds its releases" in err
     assert "really broken image" in err
 
 
