@@ -55,6 +55,7 @@ class TerraformPlatform:
     environment: str
     label: str
     kind: str = "moto"
+    run_id: str | None = None
     _outputs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -69,6 +70,7 @@ class TerraformPlatform:
             environment=name,
             label=f"{name} (run {stack.account.run_id})",
             kind=stack.account.kind,
+            run_id=stack.account.run_id,
         )
 
     @property
@@ -268,29 +270,54 @@ def header_rule_target(platform: TerraformPlatform, colour: str) -> str:
     raise ReleaseError(f"{platform.name}: no listener rule forwards X-Colour: {colour}")
 
 
+def listener_url(platform: TerraformPlatform) -> str:
+    """Where requests reach the environment's HTTPS listener: the ALB on AWS, the data plane's
+    loopback port under moto (harness.dataplane)."""
+    outputs = platform.outputs()
+    if platform.kind == "aws":
+        return f"https://{outputs['alb_dns_name']}"
+    if platform.run_id is None:
+        raise ReleaseError(f"{platform.name}: no data plane serves this environment's listener")
+    from harness.dataplane.client import alb_listener_url
+
+    return alb_listener_url(
+        platform.run_id, platform.clients("elbv2"), outputs["https_listener_arn"]
+    )
+
+
+TRY_REQUESTS = 20
+
+
 def try_colour(platform: TerraformPlatform, colour: str, path: str = "/version") -> str:
     """Reach a colour through its header rule before it takes traffic; describe what was seen.
 
-    Under moto there is no traffic: the rule must forward to the colour's target group and
-    that group must have healthy targets. On AWS the ALB is also asked for `path` with the
-    header, and must answer 2xx.
+    The rule must forward to the colour's target group, the group must have healthy targets,
+    and TRY_REQUESTS requests for `path` with the header, through the listener (the ALB, or
+    the data plane under moto), must all answer 2xx from that colour.
     """
+    from harness.traffic import Load
+
     target = header_rule_target(platform, colour)
     if target != platform.target_group(colour):
         raise ReleaseError(f"X-Colour: {colour} forwards to {target}, not the {colour} group")
     health = platform.health(colour)
     if health.healthy < 1:
         raise ReleaseError(f"X-Colour: {colour} reaches no healthy target ({health.describe()})")
-    seen = f"X-Colour: {colour} -> {colour} target group, {health.describe()}"
-    if platform.kind == "aws":
-        import ssl
-        import urllib.request
-
-        dns = platform.outputs()["alb_dns_name"]
-        request = urllib.request.Request(f"https://{dns}{path}", headers={"X-Colour": colour})
-        context = ssl.create_default_context()
-        context.check_hostname = False  # the ALB's name is not on the certificate
-        context.verify_mode = ssl.CERT_NONE
-        with urllib.request.urlopen(request, timeout=10, context=context) as response:
-            seen += f"; GET {path}: {response.status} {response.read(200).decode(errors='replace')}"
-    return seen
+    url = listener_url(platform)
+    load = Load(url, clients=2, rate=20.0, max_requests=TRY_REQUESTS, max_seconds=30.0, path=path)
+    load.header(colour)
+    load.start().wait(40.0)
+    samples = load.stop()
+    wrong = [s for s in samples if not s.ok or s.colour != colour]
+    if wrong or len(samples) < TRY_REQUESTS:
+        first = wrong[0] if wrong else None
+        detail = f"first: {first.status} {first.error or ''} from {first.colour}" if first else ""
+        raise ReleaseError(
+            f"X-Colour: {colour} through {url}: {len(samples) - len(wrong)}/{TRY_REQUESTS} "
+            f"answered 2xx from {colour}; {detail}"
+        )
+    versions = sorted({s.version or "?" for s in samples})
+    return (
+        f"X-Colour: {colour} -> {colour} target group, {health.describe()}; "
+        f"{len(samples)}/{TRY_REQUESTS} GET {path} from {colour} {', '.join(versions)}"
+    )

@@ -13,15 +13,30 @@ from typing import Any
 
 from harness.account import Account, open_account, publish_ami, seed
 from harness.bluegreen import ReleaseTool, status_table
-from harness.errors import HarnessError
-from harness.platform import TerraformPlatform, try_colour
+from harness.errors import HarnessError, ReleaseError
+from harness.paths import REPORTS_DIR
+from harness.platform import TerraformPlatform, listener_url, try_colour
 from harness.roots import RELEASE_ROOT, destroy_order, with_dependencies
 from harness.stack import Stack, destroy_hint
 from harness.stages import Progress, Stages, run_all
 from harness.sweep import live_resources, teardown_account
 from harness.terraform import terraform_binary
+from harness.traffic import (
+    Load,
+    failed,
+    plot,
+    report_document,
+    share_problems,
+    summarise,
+    table,
+    write_report,
+)
 
 NEW_VERSION = "v2.0.0"
+# The bounded load that runs from deploy to retire: clients, requests per second over all of
+# them, its hard limits, and the share of requests sent with X-Colour: green once green is up.
+TRAFFIC = {"clients": 4, "rate": 40.0, "max_requests": 40_000, "max_seconds": 1200.0}
+HEADER_SHARE = 0.1
 
 
 @dataclass
@@ -36,6 +51,7 @@ class Rehearsal:
     workdir: Path | None = None
     out: Progress = print
     stages: Stages = field(init=False)
+    traffic_url: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         self.stages = Stages(self.out)
@@ -74,13 +90,21 @@ class Rehearsal:
         stage(f"publish AMI {NEW_VERSION}", lambda: self._publish(account))
         platform = TerraformPlatform.for_stack(stack)
         tool = ReleaseTool(platform, progress=self.out, interval=2.0)
-        stage(f"deploy {NEW_VERSION} to green", lambda: _fmt(tool.deploy(NEW_VERSION)))
-        stage("try green via X-Colour header", lambda: try_colour(platform, "green"))
-        stage(
-            f"promote in steps {','.join(map(str, self.steps))}",
-            lambda: _fmt(tool.promote(self.steps)),
-        )
-        stage("retire blue", lambda: _fmt(tool.retire()))
+        load: Load = stage("start traffic", lambda: self._start_traffic(platform))
+        try:
+            load.stage("deploy")
+            stage(f"deploy {NEW_VERSION} to green", lambda: _fmt(tool.deploy(NEW_VERSION)))
+            load.stage("try")
+            load.header("green")
+            stage("try green via X-Colour header", lambda: try_colour(platform, "green"))
+            for step in self.steps:
+                load.stage(f"promote {step}")
+                stage(f"promote {step}", partial(lambda s: _fmt(tool.promote((s,))), step))
+            load.stage("retire")
+            stage("retire blue", lambda: _fmt(tool.retire()))
+        finally:
+            samples = load.stop()
+        stage("traffic report", lambda: self._traffic_report(samples, load))
         stage("status", lambda: "\n" + status_table(tool.status()))
 
     def _teardown(self, account: Account, stack: Stack | None) -> list[BaseException]:
@@ -99,6 +123,33 @@ class Rehearsal:
         if self.keep:
             self.out(f"kept run {account.run_id}; delete with: {destroy_hint(account)}")
         return errors
+
+    def _start_traffic(self, platform: TerraformPlatform) -> Load:
+        url = listener_url(platform)
+        self.traffic_url = url
+        self.out(
+            f"traffic: {TRAFFIC['clients']} clients, {TRAFFIC['rate']:.0f} requests/s to {url}"
+            f" until retire; {HEADER_SHARE:.0%} with X-Colour: green from try on"
+        )
+        return Load(url, header_share=HEADER_SHARE, **TRAFFIC).start()  # type: ignore[arg-type]
+
+    def _traffic_report(self, samples: list[Any], load: Load) -> str:
+        """Table, reports/bluegreen.json and .svg; fails on any failed request or a colour's
+        share outside the binomial bound of its weight."""
+        stages = summarise(samples)
+        meta = {"run_id": self.run_id, "kind": self.kind, "url": self.traffic_url, **TRAFFIC}
+        document = report_document(samples, meta={**meta, "missed_slots": load.missed})
+        REPORTS_DIR.mkdir(parents=True, exist_ok=True)
+        write_report(REPORTS_DIR / "bluegreen.json", document)
+        plot(REPORTS_DIR / "bluegreen.svg", samples, stages)
+        self.out("\n" + table(stages))
+        problems = failed(samples) + share_problems(samples)
+        if problems:
+            raise ReleaseError(
+                f"traffic: {len(problems)} problem(s) in {len(samples)} requests: "
+                + "; ".join(problems[:5])
+            )
+        return f"{len(samples)} requests, 0 failed; reports/bluegreen.json, reports/bluegreen.svg"
 
     def _publish(self, account: Account) -> str:
         image = publish_ami(

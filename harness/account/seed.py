@@ -306,6 +306,11 @@ def _check_release_options(
         )
     if component != "api":
         raise UsageError(f"publish {label} unhealthy: only the api runs a release")
+    if not releases.has_release(label.rsplit("/", 1)[1]):
+        raise UsageError(
+            f"publish {label} unhealthy or from another app: a release needs a semantic "
+            "version (1.2.3 or v1.2.3)"
+        )
     bucket = f"{account.project}-release"
     if not releases.bucket_exists(account.client("s3"), bucket):
         raise UsageError(
@@ -318,6 +323,8 @@ def _publish_release(
     account: Account, environment: str, version: str, broken: bool, app_dir: Path | None
 ) -> None:
     """The release the image stands for, where the data plane's instances download it."""
+    if not releases.has_release(version):
+        return  # no release: instances of this image run nothing (README, "Data plane")
     if not releases.bucket_exists(account.client("s3"), f"{account.project}-release"):
         return  # published when the global root made it (releases.publish_missing)
     releases.publish(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 from harness.errors import AccountError
 from harness.paths import run_dir
+from harness.stages import poll_until
 
 STATUS_FILE = "status.json"
 
@@ -30,21 +30,24 @@ def status(run_id: str) -> dict[str, Any]:
 
 
 def listener_url(run_id: str, load_balancer: str, port: int, timeout: float = 10.0) -> str:
-    """The loopback URL that plays the load balancer's listener on `port`."""
+    """The loopback URL that plays the load balancer's listener on `port` (waiting up to
+    `timeout` s for the data plane to serve it)."""
     key = f"{load_balancer}:{port}"
-    deadline = time.monotonic() + timeout
-    while True:
-        current = status(run_id)
-        url = current.get("listeners", {}).get(key)
-        if url:
-            return str(url)
-        if time.monotonic() >= deadline:
-            known = ", ".join(sorted(current.get("listeners", {}))) or "none"
-            raise AccountError(
-                f"run {run_id}: the data plane serves no listener {key} (serving: {known}; "
-                f"status {directory(run_id) / STATUS_FILE})"
-            )
-        time.sleep(0.2)
+    current, served = poll_until(
+        lambda: status(run_id),
+        lambda found: key in found.get("listeners", {}),
+        lambda found: f"listeners {sorted(found.get('listeners', {}))}",
+        timeout,
+        0.2,
+        lambda _: None,
+    )
+    if not served:
+        known = ", ".join(sorted(current.get("listeners", {}))) or "none"
+        raise AccountError(
+            f"run {run_id}: the data plane serves no listener {key} (serving: {known}; "
+            f"status {directory(run_id) / STATUS_FILE})"
+        )
+    return str(current["listeners"][key])
 
 
 def alb_listener_url(run_id: str, elbv2: Any, listener_arn: str, timeout: float = 10.0) -> str:

@@ -11,7 +11,9 @@ asks for.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -20,9 +22,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.errors import AccountError
-from harness.image.layers import digest, tree_digest
+from harness.image.layers import digest
 from harness.image.release import (
     ReleaseLocation,
+    app_sources,
     local_configuration,
     publish_configuration,
     publish_release,
@@ -40,6 +43,16 @@ def release_version(version_tag: str) -> str:
     return version_tag[1:] if version_tag[:1] == "v" and version_tag[1:2].isdigit() else version_tag
 
 
+# Packer's `version` variable for the api image (packer/variables.pkr.hcl): semantic.
+SEMANTIC_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?")
+
+
+def has_release(version_tag: str) -> bool:
+    """Whether an AMI version names a release (a semantic version, with or without `v`);
+    an image tagged otherwise stands for no release, and its instances run nothing."""
+    return SEMANTIC_VERSION.fullmatch(release_version(version_tag)) is not None
+
+
 def location_for(project: str, environment: str, version_tag: str) -> ReleaseLocation:
     """Where the api role (and so the data plane) finds this version's release and config."""
     return ReleaseLocation(
@@ -51,14 +64,14 @@ def location_for(project: str, environment: str, version_tag: str) -> ReleaseLoc
     )
 
 
-def app_sources(app_dir: Path) -> list[Path]:
-    """The app's source files (build output left out): what decides a release build."""
-    skip = {"_build", "deps", ".elixir_ls"}
-    return sorted(
-        p
-        for p in app_dir.rglob("*")
-        if p.is_file() and not skip.intersection(p.relative_to(app_dir).parts)
-    )
+def source_digest(app_dir: Path, sources: list[Path]) -> str:
+    """Content hash of the app's sources by their path inside the app (a copy of the app
+    elsewhere with the same content has the same digest)."""
+    sha = hashlib.sha256()
+    for source in sources:
+        sha.update(str(source.relative_to(app_dir)).encode() + b"\0")
+        sha.update(hashlib.sha256(source.read_bytes()).digest())
+    return sha.hexdigest()
 
 
 def _tool_versions() -> str:
@@ -78,7 +91,8 @@ def build(version: str, app_dir: Path = APP_DIR, progress: Callable[[str], None]
     sources = app_sources(app_dir)
     if not sources:
         raise AccountError(f"{app_dir}: no app sources to build a release from")
-    key = digest({"app": tree_digest(sources), "version": version, "tools": _tool_versions()})
+    app = source_digest(app_dir, sources)
+    key = digest({"app": app, "version": version, "tools": _tool_versions()})
     root = cache_dir("releases")
     out = root / key / f"{APP_NAME}-{version}.tar.gz"
     with file_lock(root / f".{key}.lock"):
@@ -192,7 +206,7 @@ def publish_missing(account: Any, progress: Callable[[str], None] = print) -> li
     for image in images:
         tags = {t["Key"]: t["Value"] for t in image.get("Tags", [])}
         environment, version = tags.get("environment"), tags.get("version")
-        if not environment or not version:
+        if not environment or not version or not has_release(version):
             continue
         location = location_for(account.project, environment, version)
         if published(s3, location):

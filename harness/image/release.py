@@ -61,7 +61,7 @@ def release_location(spec: ImageSpec) -> ReleaseLocation:
         raise ImageError(f"{spec.template}: build {spec.name!r} does not pass {error}") from None
 
 
-def _app_sources(app_dir: Path) -> list[Path]:
+def app_sources(app_dir: Path) -> list[Path]:
     """The app's source files (build output and editor state left out)."""
     skip = {"_build", "deps", ".elixir_ls"}
     return sorted(
@@ -105,7 +105,7 @@ def build_release(
 ) -> Path:
     """`mix release` inside the elixir image (the OS of the AMIs); returns the tarball."""
     cache = cache or image_cache()
-    sources = _app_sources(app_dir)
+    sources = app_sources(app_dir)
     key = digest({"app": tree_digest(sources), "elixir": elixir.key, "version": location.version})
     out = cache / "releases" / key / location.tarball_name
     if out.exists():

@@ -21,7 +21,7 @@ from harness.dataplane.health import TargetState, probe
 from harness.dataplane.instances import parse_env_file
 from harness.dataplane.model import Action, Condition, HealthCheck, Listener, Rule, TargetGroup
 from harness.dataplane.proxy import Proxy, render
-from harness.dataplane.releases import location_for, release_version
+from harness.dataplane.releases import has_release, location_for, release_version
 
 CHECK = HealthCheck(path="/v1/", matcher="200", interval=15, timeout=5, healthy=2, unhealthy=3)
 needs_haproxy = pytest.mark.skipif(
@@ -41,12 +41,12 @@ needs_haproxy = pytest.mark.skipif(
         ("nonsense", 200, False),
     ],
 )
-def test_matcher(matcher: str, status: int, expected: bool) -> None:
+def test_health_matcher_codes_lists_and_ranges(matcher: str, status: int, expected: bool) -> None:
     """The health check matcher: single codes, lists and ranges, as AWS accepts them."""
     assert HealthCheck(matcher=matcher).matches(status) is expected
 
 
-def test_target_turns_healthy_after_threshold_successes() -> None:
+def test_health_target_turns_healthy_after_threshold_successes() -> None:
     """initial -> healthy only after `healthy` consecutive passes."""
     state = TargetState()
     assert not state.record(True, "", "", CHECK)
@@ -55,7 +55,7 @@ def test_target_turns_healthy_after_threshold_successes() -> None:
     assert state.document() == {"state": "healthy", "reason": "", "description": ""}
 
 
-def test_target_turns_unhealthy_after_threshold_failures_and_back() -> None:
+def test_health_target_turns_unhealthy_after_threshold_failures_and_back() -> None:
     """initial -> unhealthy after `unhealthy` failures; a pass in between resets the count."""
     state = TargetState()
     for passed in (False, False, True, False, False):
@@ -107,7 +107,7 @@ def servers() -> Iterator[dict[str, int]]:
         server.server_close()
 
 
-def test_probe_passes_fails_and_reports_why(servers: dict[str, int]) -> None:
+def test_health_probe_passes_fails_and_reports_why(servers: dict[str, int]) -> None:
     """A real HTTP probe: 200 passes, 500 is a code mismatch, nothing listening fails."""
     assert probe(servers["blue"], CHECK, 1.0) == (True, "", "")
     passed, reason, description = probe(servers["green"], CHECK, 1.0)
@@ -155,7 +155,7 @@ def listeners(blue: int = 90, green: int = 10) -> tuple[Listener, ...]:
     )
 
 
-def test_render_routes_by_priority_and_weights() -> None:
+def test_proxy_render_routes_by_priority_and_weights() -> None:
     """Header rule before the weighted default; weights as cumulative thresholds; redirect
     to the HTTPS listener's local port; a `$` in a body is not expanded."""
     rendered = render(
@@ -179,7 +179,7 @@ def test_render_routes_by_priority_and_weights() -> None:
     assert "server i-blue 127.0.0.1:5001" in text
 
 
-def test_render_reports_what_it_cannot_emulate() -> None:
+def test_proxy_render_reports_what_it_cannot_emulate() -> None:
     """An unknown condition, a missing key, a redirect to no listener: problems, not passes."""
     odd = Rule("priority-5", 5, (Condition("query-string", ("a=b",)),), Action("forward"))
     tls = Listener("l3", "lb", 8443, "HTTPS", "arn:cert", (odd,))
@@ -215,7 +215,7 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]
 
 
 @needs_haproxy
-def test_haproxy_routes_and_reloads_without_dropping(
+def test_proxy_routes_and_reloads_without_dropping(
     tmp_path: Path, servers: dict[str, int]
 ) -> None:
     """The rendered configuration in the real HAProxy: weights, the header rule, a fixed
@@ -268,7 +268,7 @@ def test_haproxy_routes_and_reloads_without_dropping(
     assert proxy.process is None
 
 
-def test_env_file_like_systemd() -> None:
+def test_instances_read_env_files_like_systemd() -> None:
     """KEY=VALUE lines; comments, blanks and junk skipped; one level of quotes removed."""
     text = "# comment\nPORT=4001\n\n; other\nNAME=\"a b\"\nQUOTE='x'\njunk\nEMPTY=\n"
     assert parse_env_file(text) == {"PORT": "4001", "NAME": "a b", "QUOTE": "x", "EMPTY": ""}
@@ -277,14 +277,24 @@ def test_env_file_like_systemd() -> None:
 @pytest.mark.parametrize(
     ("tag", "version"), [("v2.0.0", "2.0.0"), ("2.0.0", "2.0.0"), ("vnext", "vnext")]
 )
-def test_release_version_from_ami_tag(tag: str, version: str) -> None:
+def test_releases_version_from_ami_tag(tag: str, version: str) -> None:
     """The AMI's version tag names the release without its `v` (Packer's semantic version)."""
     assert release_version(tag) == version
 
 
-def test_release_location_is_the_api_roles() -> None:
+def test_releases_location_is_the_api_roles() -> None:
     """The S3 layout the api role reads (README, "Images")."""
     location = location_for("demo", "production", "v2.0.0")
     assert location.tarball_key == "hello_world/2.0.0/hello_world-2.0.0.tar.gz"
     assert location.release_bucket == "demo-release"
     assert location.config_key("config.env") == "production/hello_world/config.env"
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [("v2.0.0", True), ("1.2.3-rc.1", True), ("v1.0.0+build.5", True), ("policy", False),
+     ("v2", False), ("vnext", False), ("2.0.0 ", False)],
+)  # fmt: skip
+def test_releases_only_for_semantic_versions(tag: str, expected: bool) -> None:
+    """Only a semantic AMI version (as Packer's api build requires) stands for a release."""
+    assert has_release(tag) is expected

@@ -44,6 +44,27 @@ class FakeStack:
         self.calls.append("forget")
 
 
+class FakeLoad:
+    """The load's interface, sending nothing."""
+
+    missed = 0
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self.stages: list[str] = []
+
+    def start(self) -> FakeLoad:
+        return self
+
+    def stage(self, name: str, weights: Any = None) -> None:
+        self.stages.append(name)
+
+    def header(self, colour: str | None) -> None:
+        pass
+
+    def stop(self) -> list[Any]:
+        return []
+
+
 def rehearse(monkeypatch: pytest.MonkeyPatch, failing: set[str]) -> tuple[Rehearsal, list[str]]:
     calls: list[str] = []
     stack = FakeStack(calls, failing)
@@ -75,6 +96,11 @@ def rehearse(monkeypatch: pytest.MonkeyPatch, failing: set[str]) -> tuple[Rehear
     monkeypatch.setattr(rehearsal, "ReleaseTool", FakeTool)
     monkeypatch.setattr(rehearsal, "try_colour", lambda platform, colour: "green answered")
     monkeypatch.setattr(rehearsal, "status_table", lambda rows: "table")
+    monkeypatch.setattr(rehearsal, "listener_url", lambda platform: "https://127.0.0.1:9")
+    monkeypatch.setattr(rehearsal, "Load", FakeLoad)
+    monkeypatch.setattr(
+        Rehearsal, "_traffic_report", lambda self, samples, load: calls.append("report") or "ok"
+    )
     monkeypatch.setattr(rehearsal, "_left", lambda account: calls.append("count") or "0 left")
     monkeypatch.setattr(rehearsal, "_stop", lambda account, keep: calls.append("stop") or "ok")
     return Rehearsal(out=lambda _: None), calls

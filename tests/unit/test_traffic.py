@@ -304,7 +304,7 @@ def test_report_document_has_stages_total_problems_and_meta(tmp_path: Path) -> N
     assert set(document) == {"stages", "total", "problems", "run_id"}
     assert set(document["stages"][0]) == {
         "name", "weights", "requests", "served", "errors", "non_2xx", "connection_errors",
-        "p50_ms", "p99_ms", "header_requests", "header_served",
+        "p50_ms", "p99_ms", "header_requests", "header_served", "routed",
     }  # fmt: skip
     assert (document["total"]["requests"], document["total"]["non_2xx"]) == (2, 1)
     assert any("status 503" in p for p in document["problems"])
@@ -386,3 +386,22 @@ def test_table_has_a_row_per_stage_with_served_colours() -> None:
     assert lines[0].split() == ["stage", "weights", "requests", "blue", "green", "errors", "p50",
                                 "ms", "p99", "ms"]  # fmt: skip
     assert lines[1].split()[:5] == ["s", "blue=90/green=10", "2", "1", "1"]
+
+
+def test_summarise_shows_every_weight_a_stage_was_routed_by() -> None:
+    """A stage in which terraform moved the weights lists both, in order; its `weights` are
+    the last (what the stage applied)."""
+    samples = [
+        Sample(0.1 * i, "promote 10", 200, "blue", "1.0.0", 2.0, None, "default", before)
+        for i, before in enumerate([{"blue": 100, "green": 0}] * 3)
+    ] + [
+        Sample(1 + 0.1 * i, "promote 10", 200, colour, "2.0.0", 2.0, None, "default", after)
+        for i, (colour, after) in enumerate([("green", {"blue": 90, "green": 10})] * 2)
+    ]
+    (report,) = summarise(samples)
+    assert report.weights == {"blue": 90, "green": 10}
+    assert report.routed == [
+        {"weights": {"blue": 100, "green": 0}, "requests": 3, "served": {"blue": 3}},
+        {"weights": {"blue": 90, "green": 10}, "requests": 2, "served": {"green": 2}},
+    ]
+    assert "blue=100/green=0 > blue=90/green=10" in table([report])
