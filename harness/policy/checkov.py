@@ -30,6 +30,7 @@ CENSUS_ABSENT = "harness:census:absent"
 CENSUS_APPLIES = "harness:census:applies:"
 CENSUS_REFERENCES = "harness:census:references"
 CENSUS_EGRESS = "harness:census:egress"
+CENSUS_READ = "harness:census:read:"
 # Built-in checks that judge ingress only: silent on an egress rule because it does not apply.
 INGRESS_ONLY = frozenset({"CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"})
 TIMEOUT_SECONDS = 600
@@ -91,11 +92,21 @@ def checkov_document(target: Path, skip: list[Path] | None = None) -> Any:
     where = ["-d", str(directory)]
     for path in skipped:
         where += ["--skip-path", re.escape(str(path.relative_to(directory)))]
+    return _run([*where, "--framework", "terraform"], target)
+
+
+def plan_document(plan_file: Path, repo_root: Path) -> Any:
+    """checkov's JSON report for `terraform show -json` output, with the same checks; resources
+    are enriched from the HCL under `repo_root` (suppression comments, file lines)."""
+    where = ["-f", str(plan_file), "--repo-root-for-plan-enrichment", str(repo_root)]
+    return _run([*where, "--framework", "terraform_plan"], repo_root)
+
+
+def _run(arguments: list[str], target: Path) -> Any:
+    """Run checkov with the catalogue's checks only and return its parsed JSON report."""
     command = [
         checkov_binary(),
-        *where,
-        "--framework",
-        "terraform",
+        *arguments,
         "--external-checks-dir",
         str(CHECKS_DIR),
         "--check",
@@ -182,7 +193,7 @@ def parse_report(document: Any, target: Path, mode: str = "static") -> CheckovRe
             )
         for kind in ("passed_checks", "failed_checks", "skipped_checks"):
             for record in results.get(kind, []):
-                key = (str(record.get("file_path", "")), str(record.get("resource", "")))
+                key = _key(record, mode)
                 if record.get("check_id") == CENSUS_ID:
                     census[key] = record
                     if CENSUS_ABSENT in (record.get("details") or []):
@@ -191,9 +202,18 @@ def parse_report(document: Any, target: Path, mode: str = "static") -> CheckovRe
                 reported.add((str(record["check_id"]), *key))
                 records.append((kind, record))
     out.resource_count -= len(absent)
+    # A document read from file(): checkov judged only the call (and may have passed it);
+    # the census's results on the document replace those records.
+    read: set[tuple[str, str, str]] = {
+        (detail[len(CENSUS_READ) :].split(":", 1)[0], *key)
+        for key, record in census.items()
+        for detail in record.get("details") or []
+        if detail.startswith(CENSUS_READ)
+    }
+    reported -= read
     for kind, record in records:
-        key = (str(record.get("file_path", "")), str(record.get("resource", "")))
-        if key in absent:
+        key = _key(record, mode)
+        if key in absent or (str(record["check_id"]), *key) in read:
             continue
         if kind == "passed_checks":
             out.passed += 1
@@ -221,6 +241,22 @@ def parse_report(document: Any, target: Path, mode: str = "static") -> CheckovRe
             [],
         )
         egress = CENSUS_EGRESS in (record.get("details") or [])
+        for detail in record.get("details") or []:
+            if not detail.startswith(CENSUS_READ):
+                continue
+            check, outcome, name = detail[len(CENSUS_READ) :].split(":", 2)
+            if check not in catalogue_checks or (check, *key) in reported:
+                continue
+            reported.add((check, *key))
+            if outcome == "PASSED":
+                out.passed += 1
+            else:
+                judged = {**record, "check_id": check, "check_name": name, "details": []}
+                out.findings.append(
+                    _finding(
+                        judged, target, mode, details=["judged on the document read from file"]
+                    )
+                )
         for check in sorted(set(applies) & catalogue_checks):
             if (check, *key) in reported or (egress and check in INGRESS_ONLY):
                 continue
@@ -230,6 +266,13 @@ def parse_report(document: Any, target: Path, mode: str = "static") -> CheckovRe
                 _finding(missing, target, mode, details=[detail], outcome="unknown")
             )
     return out
+
+
+def _key(record: dict[str, Any], mode: str) -> tuple[str, str]:
+    """What identifies a block in checkov's records: its file and address; in a plan the
+    address alone (checkov enriches failed records with the HCL file, not passed ones)."""
+    file = "" if mode == "plan" else str(record.get("file_path", ""))
+    return (file, str(record.get("resource", "")))
 
 
 MESSAGE_LIMIT = 300

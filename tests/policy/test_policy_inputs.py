@@ -54,6 +54,24 @@ def test_policy_unreadable_files_are_named_and_the_rest_is_scanned(
     assert "Traceback" not in captured.err
 
 
+INPUTS = Path(__file__).parent / "inputs"
+
+
+def test_policy_placeholder_tfvars_fixture_reports_template_and_location(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """inputs/placeholder-tfvars (kept out of the shared fixture scan, which it would make
+    incomplete): the bad launch template is reported, exactly; the tfvars is named with line and
+    column; exit 2."""
+    code = main(["policy", str(INPUTS / "placeholder-tfvars"), "--format", "json"])
+    captured = capsys.readouterr()
+    flagged = {(f["outcome"], f["policy"], f["resource"]) for f in json.loads(captured.out)}
+    assert code == 2
+    assert flagged == {("fail", "IMDS-01", "aws_launch_template.api")}
+    assert "terraform.tfvars:1:11: cannot parse HCL" in captured.err
+    assert "Traceback" not in captured.err
+
+
 def test_policy_single_file_loads_its_modules(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,8 +1,9 @@
 """The shapes that used to pass unread: each fixture flags exactly the expected resources.
 
-Static scanning never passes what it could not read: a value it cannot resolve is an unknown,
-a block terraform never creates is not reported, and file()/templatefile() documents and
-partition-aware principals are read.
+Static scanning never passes what it could not read: a value it cannot resolve is an unknown
+(ports from a module's map are never read as 0-65535), a block terraform never creates is not
+reported, file()/templatefile() documents are read and judged by the same checks, partition-aware
+principals are understood, and a bucket encrypted and guarded through module outputs passes.
 """
 
 from __future__ import annotations
@@ -24,12 +25,19 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
         ("fail", "IMDS-02", "aws_launch_template.this"),
     },
     "file-trust": {("fail", "CRED-01", "aws_iam_role.this")},
+    "module-bucket": set(),
     "module-input-null": {("unknown", "IMDS-01", "module.lt.aws_launch_template.this")},
     "partition-principal": {("fail", "CRED-01", "aws_iam_role.this")},
+    "ports-module-map": {
+        ("unknown", "NET-01", "module.sg.aws_security_group_rule.this"),
+        ("unknown", "NET-02", "module.sg.aws_security_group_rule.this"),
+        ("unknown", "NET-03", "module.sg.aws_security_group_rule.this"),
+    },
     "root-volume-omitted": {("fail", "EBS-01", "aws_instance.this")},
     "templatefile-star": {
-        ("unknown", "IAM-01", "aws_iam_policy.this"),
-        ("unknown", "IAM-02", "aws_iam_policy.this"),
+        ("fail", "IAM-01", "aws_iam_policy.this"),
+        ("fail", "IAM-02", "aws_iam_policy.this"),
+        ("fail", "IAM-03", "aws_iam_policy.this"),
     },
     "variable-no-default": {("unknown", "IMDS-01", "aws_launch_template.this")},
 }
@@ -63,3 +71,15 @@ def test_policy_shapes_unknown_is_never_a_pass(fixture_scan: ScanResult) -> None
     strict = fixture_scan.strict()
     assert not strict.unknowns
     assert len(strict.findings) == len(fixture_scan.findings) + len(fixture_scan.unknowns)
+
+
+def test_policy_shapes_ports_are_never_the_widest_reading(fixture_scan: ScanResult) -> None:
+    """Unresolved ports say so: no message claims 0-65535 or Redis 6379 open."""
+    root = (SHAPES / "ports-module-map").resolve()
+    messages = [
+        f.message
+        for f in fixture_scan.findings + fixture_scan.unknowns
+        if root in Path(f.file).resolve().parents
+    ]
+    assert messages
+    assert not [m for m in messages if "65535" in m or "6379 open" in m]

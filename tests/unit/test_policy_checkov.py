@@ -56,6 +56,7 @@ def test_policy_markers_match_the_checks() -> None:
         checkov.CENSUS_APPLIES,
         checkov.CENSUS_REFERENCES,
         checkov.CENSUS_EGRESS,
+        checkov.CENSUS_READ,
     ):
         assert f'"{constant}"' in census
 
@@ -93,3 +94,40 @@ def test_policy_silent_builtin_check_is_unknown() -> None:
     absent = parse_report(report, Path("."))
     assert not absent.unknowns
     assert absent.passed == 0
+
+
+def test_policy_document_read_from_file_replaces_checkovs_verdict() -> None:
+    """checkov passes a templatefile() policy it never read; the census's results on the
+    document read from file replace that pass (a failure is a finding, not an unknown)."""
+    from harness.policy.checkov import CENSUS_APPLIES, CENSUS_READ, parse_report
+
+    census = _record(
+        "CKV_TPL_CENSUS",
+        [
+            CENSUS_APPLIES + "CKV_AWS_63,CKV_AWS_286",
+            CENSUS_READ + 'CKV_AWS_63:FAILED:no "*" actions',
+            CENSUS_READ + "CKV_AWS_286:PASSED:no privilege escalation",
+        ],
+    )
+    report = {"results": {"passed_checks": [_record("CKV_AWS_63")], "failed_checks": [census]}}
+    parsed = parse_report(report, Path("."))
+    assert [(f.check, f.outcome, f.policy) for f in parsed.findings] == [
+        ("CKV_AWS_63", "fail", "IAM-01")
+    ]
+    assert not parsed.unknowns
+    assert parsed.passed == 1
+
+
+def test_policy_plan_records_match_by_address_and_say_plan() -> None:
+    """In a plan report checkov names failed records by their HCL file and passed ones by the
+    plan file: records of one block still meet (no false unknown), and findings say `plan`."""
+    from harness.policy.checkov import CENSUS_APPLIES, parse_report
+
+    census = _record("CKV_TPL_CENSUS", [CENSUS_APPLIES + "CKV_AWS_79,CKV_AWS_8"])
+    passed = {**_record("CKV_AWS_8"), "file_path": "/plan.json"}
+    report = {
+        "results": {"passed_checks": [passed], "failed_checks": [census, _record("CKV_AWS_79")]}
+    }
+    parsed = parse_report(report, Path("."), mode="plan")
+    assert not parsed.unknowns
+    assert [(f.check, f.mode) for f in parsed.findings] == [("CKV_AWS_79", "plan")]

@@ -9,6 +9,7 @@ whether terraform would create the block at all.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
@@ -17,6 +18,7 @@ from checkov.terraform.checks.data.registry import data_registry
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 from checkov.terraform.checks.resource.registry import resource_registry
 from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_iamdoc import module_dir, read_file_call  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_values import first, not_created, unresolved  # type: ignore[import-not-found]  # on sys.path in checkov
 
 CENSUS_ID = "CKV_TPL_CENSUS"
@@ -27,6 +29,9 @@ APPLIES = "harness:census:applies:"
 REFERENCES = "harness:census:references"
 # An egress rule: checkov's ingress checks say nothing about it, rightly.
 EGRESS = "harness:census:egress"
+# "<prefix><check id>:<PASSED|FAILED>:<check name>": a built-in check's result on an IAM
+# document the harness read from file()/templatefile(), which checkov leaves unread.
+READ = "harness:census:read:"
 IAM_TYPES = (
     "aws_iam_policy",
     "aws_iam_role_policy",
@@ -44,13 +49,53 @@ def _details(registry: Any, kind: str, type_: str, conf: dict[str, Any], graph: 
         ids = sorted({c.id for c in registry.get_checks(type_) if c.id != CENSUS_ID})
         _applies[key] = APPLIES + ",".join(ids)
     details = [_applies[key]]
-    if not_created(conf):
+    if not_created(conf) and not any(
+        graph.undefaulted_inputs(v, "for_each") for v in graph.find(conf)
+    ):
         details.append(ABSENT)
     if type_ in IAM_TYPES and _only_references(conf, graph):
         details.append(REFERENCES)
     if type_ == "aws_security_group_rule" and str(first(conf, "type")) == "egress":
         details.append(EGRESS)
+    if type_ in IAM_TYPES and kind == "resource":
+        details.extend(_read_document_results(registry, type_, conf, graph))
     return details
+
+
+def _read_document_results(
+    registry: Any, type_: str, conf: dict[str, Any], graph: Graph
+) -> list[str]:
+    """The built-in checks run again on a policy read from file()/templatefile(): checkov
+    sees only the call, the checks see the document terraform would send."""
+    vertices: list[Vertex] = graph.find(conf)
+    if not vertices or "policy" not in conf:
+        return []
+    text = read_file_call(conf["policy"], module_dir(vertices[0]))
+    try:
+        document = json.loads(text) if text is not None else None
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return []
+    resolved = {**conf, "policy": [document]}
+    entity = f"harness:read:{vertices[0].attr.get('file_path_', '')}:{vertices[0].address}"
+    results = []
+    for check in registry.get_checks(type_):
+        if check.id == CENSUS_ID or check.id.startswith("CKV_TPL_"):
+            continue  # the project's own checks read files themselves
+        # Some checks cache per entity_path and read entity_type: give them this block's.
+        saved = (check.entity_path, check.entity_type)
+        check.entity_path, check.entity_type = entity, type_
+        try:
+            result = check.scan_resource_conf(resolved)
+        except Exception:  # a check that cannot read it leaves the result unknown
+            continue
+        finally:
+            check.entity_path, check.entity_type = saved
+        name = getattr(result, "name", "")
+        if name in ("PASSED", "FAILED"):
+            results.append(f"{READ}{check.id}:{name}:{check.name}")
+    return results
 
 
 def _only_references(conf: dict[str, Any], graph: Graph) -> bool:

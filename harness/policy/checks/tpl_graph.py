@@ -12,8 +12,10 @@ only.
 from __future__ import annotations
 
 import copy
+import json
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -128,6 +130,47 @@ class Graph:
             label = str((data or {}).get("label", ""))
             self.out_edges.setdefault(source, []).append((target, label))
             self.in_edges.setdefault(target, []).append((source, label))
+        self._add_plan_edges()
+
+    def _add_plan_edges(self) -> None:
+        """In a plan scan, connect blocks across module boundaries.
+
+        checkov's plan graph links only references inside one module (its vertices are the
+        plan's resources, without module calls, variables or outputs); the plan's
+        `configuration` says where `module.x.out` and `var.y` lead, so the checks see a bucket's
+        policy or a role's attachment written in another module.
+        """
+        plan_files = {
+            str(v.attr.get("file_path_", "")) for v in self.vertices if v.kind == "resource"
+        }
+        if len(plan_files) != 1 or not next(iter(plan_files)).endswith(".json"):
+            return
+        try:
+            with open(next(iter(plan_files)), encoding="utf-8") as handle:
+                plan = json.load(handle)
+        except (OSError, ValueError):
+            return
+        # The harness keeps terraform's own configuration there when it rewrites references
+        # for checkov (harness.policy.plan); else the plan is as terraform wrote it.
+        configuration = (
+            (plan.get(ORIGINAL_CONFIGURATION) or plan.get("configuration") or {})
+            if isinstance(plan, dict)
+            else {}
+        )
+        root = configuration.get("root_module")
+        if not isinstance(root, dict):
+            return
+        by_base: dict[str, list[Vertex]] = {}
+        for v in self.vertices:
+            by_base.setdefault(_INDEX.sub("", v.address), []).append(v)
+        known = {(s, t, label) for s, outs in self.out_edges.items() for t, label in outs}
+        for source, target, label in plan_references(root):
+            for s in by_base.get(source, []):
+                for t in by_base.get(target, []):
+                    if s.index != t.index and (s.index, t.index, label) not in known:
+                        known.add((s.index, t.index, label))
+                        self.out_edges.setdefault(s.index, []).append((t.index, label))
+                        self.in_edges.setdefault(t.index, []).append((s.index, label))
 
     def find(self, conf: dict[str, Any]) -> list[Vertex]:
         """Every instance of the block a resource check is looking at."""
@@ -155,6 +198,26 @@ class Graph:
             for s, _ in self.in_edges.get(vertex.index, [])
             if s in self._by_index and (type_ is None or self._by_index[s].type == type_)
         ]
+
+    def users(self, vertex: Vertex, type_: str, label_prefix: str = "") -> list[Vertex]:
+        """Blocks of one type whose attribute (starting with `label_prefix`) references `vertex`,
+        directly or through module outputs, calls, variables and locals (a bucket's policy
+        attached in another module)."""
+        found: list[Vertex] = []
+        seen: set[int] = {vertex.index}
+        todo = [vertex]
+        while todo:
+            for source, label in self.in_edges.get(todo.pop().index, []):
+                ref = self._by_index.get(source)
+                if ref is None or ref.index in seen:
+                    continue
+                if ref.type == type_ and label.startswith(label_prefix):
+                    seen.add(ref.index)
+                    found.append(ref)
+                elif ref.kind in ("output", "module", "variable", "locals"):
+                    seen.add(ref.index)
+                    todo.append(ref)
+        return found
 
     def of_type(self, type_: str, root: str | None = None) -> list[Vertex]:
         """Every resource/data block of one type, optionally only under one root configuration."""
@@ -185,6 +248,101 @@ class Graph:
             else:
                 todo.extend(self.targets(v))
         return found
+
+    def undefaulted_inputs(self, vertex: Vertex, label_prefix: str) -> list[Vertex]:
+        """Root variables without a default that an attribute's value comes from.
+
+        checkov renders such a variable as an empty value of its type (`{}` for a map): a
+        for_each over it looks empty while terraform would ask for the value.
+        """
+        found: list[Vertex] = []
+        seen: set[int] = set()
+        todo = [v for v in self.targets(vertex, label_prefix) if v.kind == "variable"]
+        while todo:
+            v = todo.pop()
+            if v.index in seen:
+                continue
+            seen.add(v.index)
+            calls = [c for c in self.targets(v) if c.kind == "module"]
+            if not calls:
+                if "default" not in v.config:
+                    found.append(v)
+                continue
+            for call in calls:
+                argument = v.name.split(".")[-1]
+                todo.extend(t for t in self.targets(call, argument) if t.kind == "variable")
+        return found
+
+
+ORIGINAL_CONFIGURATION = "harness_original_configuration"
+# Instance keys in an address (`x.this["a"]`, `module.m[0].x`): plan configuration has none.
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+@dataclass(frozen=True)
+class PlanScope:
+    """One module of a plan's configuration: its body, address prefix and the call into it."""
+
+    module: dict[str, Any]
+    prefix: str
+    call: dict[str, Any] | None = None
+    parent: PlanScope | None = None
+
+
+def plan_references(root: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(source address, target address, attribute) for every resource reference in a plan's
+    configuration, followed through module outputs and module variables to the resource."""
+    todo = [PlanScope(root, "")]
+    while todo:
+        scope = todo.pop()
+        for resource in scope.module.get("resources", []):
+            source = scope.prefix + str(resource.get("address", ""))
+            for attribute, expression in (resource.get("expressions") or {}).items():
+                for reference in references_in(expression):
+                    for target in resolve_reference(reference, scope, 0):
+                        yield source, target, attribute
+        for name, call in (scope.module.get("module_calls") or {}).items():
+            todo.append(
+                PlanScope(call.get("module") or {}, f"{scope.prefix}module.{name}.", call, scope)
+            )
+
+
+def references_in(expression: Any) -> list[str]:
+    """Every `references` entry in an expression (blocks nest as dicts and lists of dicts)."""
+    if isinstance(expression, list):
+        return [r for item in expression for r in references_in(item)]
+    if not isinstance(expression, dict):
+        return []
+    found = [str(r) for r in expression.get("references") or []]
+    for key, value in expression.items():
+        if key != "references" and isinstance(value, (dict, list)):
+            found.extend(references_in(value))
+    return found
+
+
+def resolve_reference(reference: str, scope: PlanScope, depth: int) -> Iterator[str]:
+    """The resource addresses a reference in `scope` leads to."""
+    if depth > 20:
+        return
+    parts = reference.split(".")
+    if parts[0] == "module" and len(parts) >= 3:
+        call = (scope.module.get("module_calls") or {}).get(_INDEX.sub("", parts[1]))
+        if not call:
+            return
+        inner = PlanScope(
+            call.get("module") or {}, f"{scope.prefix}module.{parts[1]}.", call, scope
+        )
+        output = (inner.module.get("outputs") or {}).get(parts[2]) or {}
+        for ref in references_in(output.get("expression") or {}):
+            yield from resolve_reference(ref, inner, depth + 1)
+    elif parts[0] == "var" and len(parts) >= 2 and scope.call and scope.parent:
+        argument = (scope.call.get("expressions") or {}).get(parts[1])
+        for ref in references_in(argument or {}):
+            yield from resolve_reference(ref, scope.parent, depth + 1)
+    elif parts[0] == "data" and len(parts) >= 3:
+        yield scope.prefix + _INDEX.sub("", ".".join(parts[:3]))
+    elif parts[0].startswith("aws_") and len(parts) >= 2:
+        yield scope.prefix + _INDEX.sub("", ".".join(parts[:2]))
 
 
 def names_of(vertices: Iterable[Vertex]) -> str:

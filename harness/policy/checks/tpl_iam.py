@@ -9,6 +9,7 @@ from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in 
 from tpl_iamdoc import (  # type: ignore[import-not-found]  # on sys.path in checkov
     Statement,
     action_matches,
+    policy_statements,
     role_policies,
     role_trusts_service,
     statements_of_document_data,
@@ -71,7 +72,13 @@ class PassRoleScoped(TplCheck):
                 for st in statements_of_json(b.get("policy"))
             ]
         else:
-            statements = statements_of_json(first(conf, "policy"))
+            # JSON written inline, or read from file()/templatefile() as terraform would.
+            statements = statements_of_json(first(conf, "policy")) or [
+                st
+                for vertex in graph.find(conf)
+                for st in policy_statements(graph, vertex, "policy")
+                if not graph.targets(vertex, "policy")
+            ]
         return passrole_problems(statements)
 
 

@@ -13,11 +13,12 @@ and the sibling tpl_* modules only.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_values import blocks, first, strings, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import blocks, first, strings, truthy, unresolved  # type: ignore[import-not-found]  # on sys.path in checkov
 
 WORLD = ("0.0.0.0/0", "::/0")
 ALL_PROTOCOLS = ("-1", "all")
@@ -35,12 +36,26 @@ class Rule:
     source_groups: list[str]
     self_source: bool
     cidr_keys: tuple[str, ...] = ()
+    # What static scanning could not resolve (`ports`, `protocol`, `cidrs`): the checks report
+    # an unknown for what depends on it, never the widest reading nor a pass.
+    unresolved: tuple[str, ...] = ()
 
     def covers(self, port: int) -> bool:
-        """Whether the rule opens `port`."""
+        """Whether the rule opens `port` (False when the ports are unresolved: see `doubt`)."""
         if self.protocol in ALL_PROTOCOLS:
             return True
+        if self.unresolved_ports:
+            return False
         return self.from_port <= port <= self.to_port
+
+    @property
+    def unresolved_ports(self) -> bool:
+        """The protocol or ports are expressions static scanning could not resolve."""
+        return "ports" in self.unresolved or "protocol" in self.unresolved
+
+    def doubt(self, what: str) -> str:
+        """Why `what` cannot be decided for this rule (for an unknown detail)."""
+        return f"{self.where}: {', '.join(self.unresolved)} could not be resolved, so {what}"
 
     @property
     def all_protocols(self) -> bool:
@@ -58,6 +73,41 @@ def _int(value: Any, default: int) -> int:
         return int(str(first({"v": value}, "v")))
     except (TypeError, ValueError):
         return default
+
+
+# A VPC's or subnet's own CIDR (`aws_vpc.this.ipv6_cidr_block`): unresolved, but never the world.
+_OWN_CIDR = re.compile(r"^(\$\{)?aws_(vpc|subnet)\.[\w-]+(\[[^\]]*\])?\.(ipv6_)?cidr_block\}?$")
+
+
+def _unresolved(protocol: Any, ports: tuple[Any, ...], cidrs: tuple[Any, ...]) -> tuple[str, ...]:
+    """Which parts of a rule are expressions the renderer left unresolved."""
+    foreign = [c for c in strings(list(cidrs)) if not _OWN_CIDR.match(c.strip())]
+    return tuple(
+        name
+        for name, values in (("protocol", [protocol]), ("ports", list(ports)), ("cidrs", foreign))
+        if any(unresolved(v) for v in values)
+    )
+
+
+def world_refused(graph: Graph, vertex: Vertex) -> bool:
+    """Whether every variable the rule's CIDRs (or its for_each) come from has a validation
+    that refuses 0.0.0.0/0 and ::/0 (terraform stops before such a value reaches AWS)."""
+    variables = [
+        v
+        for key in ("for_each", "cidr", "ingress")
+        for v in graph.targets(vertex, key)
+        if v.kind == "variable"
+    ]
+    return bool(variables) and all(_refuses_world(v.config) for v in variables)
+
+
+def _refuses_world(config: dict[str, Any]) -> bool:
+    """A variable validation whose condition names both world CIDRs under a negation."""
+    for validation in blocks(config, "validation"):
+        condition = " ".join(strings(validation.get("condition")))
+        if "0.0.0.0/0" in condition and "::/0" in condition and "!" in condition:
+            return True
+    return False
 
 
 def _protocol(value: Any) -> str:
@@ -78,6 +128,11 @@ def ingress_rules(type_: str, conf: dict[str, Any]) -> list[Rule]:
                 source_groups=strings(b.get("security_groups")),
                 self_source=truthy(b.get("self")),
                 cidr_keys=("ingress.cidr_blocks", "ingress.ipv6_cidr_blocks"),
+                unresolved=_unresolved(
+                    b.get("protocol"),
+                    (b.get("from_port"), b.get("to_port")),
+                    (b.get("cidr_blocks"), b.get("ipv6_cidr_blocks")),
+                ),
             )
             for i, b in enumerate(blocks(conf, "ingress"))
         ]
@@ -92,6 +147,11 @@ def ingress_rules(type_: str, conf: dict[str, Any]) -> list[Rule]:
                 source_groups=strings(conf.get("source_security_group_id")),
                 self_source=truthy(conf.get("self")),
                 cidr_keys=("cidr_blocks", "ipv6_cidr_blocks"),
+                unresolved=_unresolved(
+                    conf.get("protocol"),
+                    (conf.get("from_port"), conf.get("to_port")),
+                    (conf.get("cidr_blocks"), conf.get("ipv6_cidr_blocks")),
+                ),
             )
         ]
     if type_ == "aws_vpc_security_group_ingress_rule":
@@ -106,6 +166,11 @@ def ingress_rules(type_: str, conf: dict[str, Any]) -> list[Rule]:
                 source_groups=strings(conf.get("referenced_security_group_id")),
                 self_source=False,
                 cidr_keys=("cidr_ipv4", "cidr_ipv6"),
+                unresolved=_unresolved(
+                    conf.get("ip_protocol"),
+                    (conf.get("from_port"), conf.get("to_port")),
+                    (conf.get("cidr_ipv4"), conf.get("cidr_ipv6")),
+                ),
             )
         ]
     return []

@@ -13,8 +13,9 @@ from tpl_ingress import (  # type: ignore[import-not-found]  # on sys.path in ch
     ingress_rules,
     is_private_cidr,
     target_groups,
+    world_refused,
 )
-from tpl_values import as_list, blocks, first, mentions, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import as_list, blocks, first, mentions, truthy, unknown  # type: ignore[import-not-found]  # on sys.path in checkov
 
 LB_TYPES = ("aws_lb", "aws_alb")
 LB_WORDS = ("alb", "lb", "load_balancer", "loadbalancer")
@@ -107,24 +108,37 @@ class WorldIngress(TplCheck):
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
         """Fail world-open rules on other ports or on groups no load balancer uses."""
         rules, groups = _rules(type_, conf, graph)
+        refused = any(world_refused(graph, v) for v in graph.find(conf))
         problems = []
-        for rule in (r for r in rules if r.world):
-            ports_ok = (
-                rule.protocol == "tcp"
-                and {rule.from_port, rule.to_port} <= {80, 443}
-                and (rule.from_port == rule.to_port)
-            )
-            if not ports_ok:
-                problems.append(
-                    f"{rule.where}: {rule.protocol} {rule.from_port}-{rule.to_port} "
-                    "open to the internet"
-                )
-            elif not groups or not all(_is_lb_group(graph, g) for g in groups):
-                problems.append(
-                    f"{rule.where}: port {rule.from_port} open to the internet on a security group "
-                    "no load balancer uses"
-                )
+        for rule in rules:
+            if not rule.world and ("cidrs" not in rule.unresolved or refused):
+                continue
+            found = _world_problems(rule, groups, graph)
+            if rule.world and not rule.unresolved_ports:
+                problems.extend(found)
+            elif found:
+                # Unresolved CIDRs may be the world, unresolved ports may be any: not decided.
+                problems.append(unknown(rule.doubt("whether it opens the internet is unknown")))
         return problems
+
+
+def _world_problems(rule: Rule, groups: list[Vertex], graph: Graph) -> list[str]:
+    """What is wrong with `rule` if it is open to the internet."""
+    ports_ok = (
+        not rule.unresolved_ports
+        and rule.protocol == "tcp"
+        and {rule.from_port, rule.to_port} <= {80, 443}
+        and (rule.from_port == rule.to_port)
+    )
+    if not ports_ok:
+        ports = f"{rule.protocol} {rule.from_port}-{rule.to_port}"
+        return [f"{rule.where}: {ports} open to the internet"]
+    if not groups or not all(_is_lb_group(graph, g) for g in groups):
+        return [
+            f"{rule.where}: port {rule.from_port} open to the internet on a security group "
+            "no load balancer uses"
+        ]
+    return []
 
 
 class SshSources(TplCheck):
@@ -142,22 +156,31 @@ class SshSources(TplCheck):
         rules, groups = _rules(type_, conf, graph)
         to_bastion = bool(groups) and all(_is_bastion(g, g.config) for g in groups)
         problems = []
-        for rule in (r for r in rules if r.covers(22)):
-            if rule.cidrs and not to_bastion:
-                problems.append(f"{rule.where}: SSH from CIDRs {rule.cidrs} to a non-bastion group")
-            elif rule.cidrs and not _from_variable(graph, conf, rule):
-                problems.append(
-                    f"{rule.where}: SSH to the bastion from literal CIDRs {rule.cidrs}; "
-                    "take them from a variable (admin CIDRs)"
-                )
-            others = [s for s in rule.source_groups if not _names_bastion(graph, conf, s)]
-            if others and not to_bastion:
-                problems.append(
-                    f"{rule.where}: SSH from security groups {others}, not the bastion's"
-                )
-            if rule.self_source and not to_bastion:
-                problems.append(f"{rule.where}: SSH from the group itself, not the bastion's")
+        for rule in (r for r in rules if r.covers(22) or r.unresolved_ports):
+            found = _ssh_problems(rule, graph, conf, to_bastion)
+            if found and rule.unresolved_ports:
+                problems.append(unknown(rule.doubt("whether it opens SSH is unknown")))
+            else:
+                problems.extend(found)
         return problems
+
+
+def _ssh_problems(rule: Rule, graph: Graph, conf: dict[str, Any], to_bastion: bool) -> list[str]:
+    """What is wrong with `rule` if it opens SSH."""
+    problems = []
+    if rule.cidrs and not to_bastion:
+        problems.append(f"{rule.where}: SSH from CIDRs {rule.cidrs} to a non-bastion group")
+    elif rule.cidrs and not _from_variable(graph, conf, rule):
+        problems.append(
+            f"{rule.where}: SSH to the bastion from literal CIDRs {rule.cidrs}; "
+            "take them from a variable (admin CIDRs)"
+        )
+    others = [s for s in rule.source_groups if not _names_bastion(graph, conf, s)]
+    if others and not to_bastion:
+        problems.append(f"{rule.where}: SSH from security groups {others}, not the bastion's")
+    if rule.self_source and not to_bastion:
+        problems.append(f"{rule.where}: SSH from the group itself, not the bastion's")
+    return problems
 
 
 class GroupSources(TplCheck):
@@ -203,12 +226,13 @@ class GroupSources(TplCheck):
                     f"{rule.where}: ingress from VPC-internal CIDRs {inside}; reference the "
                     "source security group instead"
                 )
-            if rule.covers(6379) and (
-                rule.cidrs or any("api" not in s.lower() for s in rule.source_groups)
-            ):
-                problems.append(
-                    f"{rule.where}: Redis 6379 open to other than the API security group"
-                )
+            if rule.cidrs or any("api" not in s.lower() for s in rule.source_groups):
+                if rule.covers(6379):
+                    problems.append(
+                        f"{rule.where}: Redis 6379 open to other than the API security group"
+                    )
+                elif rule.unresolved_ports:
+                    problems.append(unknown(rule.doubt("whether it opens Redis 6379 is unknown")))
             for group in groups:
                 if not _is_api_group(group) or (rule.covers(22) and not rule.all_protocols):
                     continue
@@ -217,7 +241,9 @@ class GroupSources(TplCheck):
                     for s in rule.source_groups
                     if not any(w in s.lower() for w in LB_WORDS) and group.name not in s
                 ]
-                if rule.cidrs or foreign:
+                if (rule.cidrs or foreign) and rule.unresolved_ports:
+                    problems.append(unknown(rule.doubt("whether it is SSH to the API is unknown")))
+                elif rule.cidrs or foreign:
                     problems.append(
                         f"{rule.where}: API ingress from {rule.cidrs + foreign}, "
                         "not the load balancer"

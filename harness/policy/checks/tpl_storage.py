@@ -39,7 +39,7 @@ class S3TlsOnly(TplCheck):
         statements = []
         for bucket in graph.find(conf):
             statements.extend(policy_statements(graph, bucket, "policy"))
-            for policy in graph.referrers(bucket, "aws_s3_bucket_policy"):
+            for policy in graph.users(bucket, "aws_s3_bucket_policy", "bucket"):
                 statements.extend(policy_statements(graph, policy, "policy"))
         if any(_denies_plain_http(st) for st in statements):
             return []
@@ -72,8 +72,8 @@ class S3DefaultEncryption(TplCheck):
         for legacy in blocks(conf, "server_side_encryption_configuration"):
             algorithms.extend(_algorithms(legacy))
         for bucket in graph.find(conf):
-            for sse in graph.referrers(
-                bucket, "aws_s3_bucket_server_side_encryption_configuration"
+            for sse in graph.users(
+                bucket, "aws_s3_bucket_server_side_encryption_configuration", "bucket"
             ):
                 algorithms.extend(_algorithms(sse.config))
         if not algorithms:
