@@ -8,7 +8,8 @@ from __future__ import annotations
 
 OK = 0
 FINDINGS = 1  # the check ran and found problems (policy findings, invalid roots, leftovers)
-USAGE = 2  # bad arguments or input: a file, variable or run id the harness cannot use
+USAGE = 2  # bad arguments or input the harness cannot use, or an incomplete check (a policy scan
+# that could not read a file or resolve a value)
 REFUSED = 3  # a release step was refused (health gate, invariant); traffic stays as reported
 LOCKED = 4  # another release of the same environment holds the lock
 INFRASTRUCTURE = 5  # terraform, the account or a tool failed underneath the harness
@@ -19,7 +20,8 @@ TERMINATED = 143  # SIGTERM
 EXIT_CODES: dict[int, str] = {
     OK: "success",
     FINDINGS: "findings: the check ran and found problems",
-    USAGE: "usage or input error: bad arguments, an unreadable file, an unknown run",
+    USAGE: "usage or input error, or incomplete: bad arguments, an unreadable file, an unknown "
+    "run, a policy scan that could not decide every check",
     REFUSED: "release refused: a health gate or the invariant stopped it",
     LOCKED: "another release of the environment holds the lock",
     INFRASTRUCTURE: "infrastructure error: terraform, the account or a tool failed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.commands.policy import exit_code, merge
 from harness.paths import PACKER_DIR, TEMPLATE_DIR
 from harness.policy import ScanResult
 from harness.policy.catalogue import POLICY_OF_CHECK
@@ -20,6 +21,18 @@ def test_policy_terraform_scans_clean(template_scan: ScanResult) -> None:
     """terraform/ (every environment and module) has no unsuppressed finding."""
     assert template_scan.resource_count > 0
     assert template_scan.ok, _describe(template_scan)
+
+
+def test_policy_template_under_strict_exits_0_with_no_unknowns(
+    template_scan: ScanResult, packer_scan: ScanResult
+) -> None:
+    """`make test-policy` (and CI) scan the template with --strict: every check is decided, so
+    it exits 0 with 0 unknowns and 0 unreadable files."""
+    result = merge([template_scan, packer_scan])
+    unknowns = "\n".join(f"{f.where} {f.check} {f.resource}: {f.message}" for f in result.unknowns)
+    assert not result.unknowns, unknowns
+    assert not result.parse_errors
+    assert exit_code(result.strict()) == 0
 
 
 def test_policy_packer_scans_clean(packer_scan: ScanResult) -> None:
