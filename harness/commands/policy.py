@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
-from harness.errors import FINDINGS, OK, USAGE, PolicyError
+from harness.errors import FINDINGS, OK, USAGE, PolicyError, UsageError
 from harness.paths import write_atomically
 from harness.policy.findings import ScanResult, sorted_findings
 from harness.policy.report import FORMATS, render
@@ -21,11 +22,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "policy",
         help="scan Terraform and Packer HCL against the policy catalogue",
-        description="Exit 0: every check passed; 1: findings (with --strict, unknowns too); "
-        "2: incomplete (a file or value could not be read) or bad input.",
+        description="Static (PATH...: the HCL) or plan-resolved (--plan ROOT) scanning. "
+        "Exit 0: every check passed; 1: findings (with --strict, unknowns too); "
+        "2: incomplete (a file or value could not be read) or bad input; "
+        "5: terraform or the account failed under --plan.",
     )
     parser.add_argument(
-        "paths", nargs="+", type=Path, metavar="PATH", help="directory or .tf/.pkr.hcl file"
+        "paths", nargs="*", type=Path, metavar="PATH", help="directory or .tf/.pkr.hcl file"
+    )
+    parser.add_argument(
+        "--plan",
+        type=Path,
+        metavar="ROOT",
+        help="plan ROOT against the embedded moto account (its dependencies applied first) and "
+        "scan the plan's resolved values instead of the HCL; the account is torn down after",
+    )
+    parser.add_argument(
+        "--var-file",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --plan: a tfvars file for the plan (repeatable)",
     )
     parser.add_argument("--format", choices=FORMATS, help="report format (default: table)")
     parser.add_argument(
@@ -101,9 +118,22 @@ def exit_code(result: ScanResult) -> int:
 
 
 def _policy(args: argparse.Namespace) -> int:
+    if args.plan is not None and args.paths:
+        raise UsageError("give PATH... (static scan) or --plan ROOT, not both")
+    if args.plan is None and not args.paths:
+        raise UsageError("nothing to scan: give PATH... or --plan ROOT")
+    if args.var_file and args.plan is None:
+        raise UsageError("--var-file only goes with --plan ROOT")
     for output in args.output:
         check_output(output)
-    result = merge([scan(path) for path in args.paths])
+    if args.plan is not None:
+        from harness.policy.plan import check_plan_inputs, plan_scan
+
+        check_plan_inputs(args.plan, args.var_file)
+        progress = partial(print, file=sys.stderr, flush=True)
+        result = plan_scan(args.plan, args.var_file, progress=progress)
+    else:
+        result = merge([scan(path) for path in args.paths])
     if args.strict:
         result = result.strict()
     for output in args.output:

@@ -108,6 +108,7 @@ class Graph:
         self._by_type: dict[str, list[Vertex]] = {}
         self._roots: dict[int, str] = {}
         self.out_edges: dict[int, list[tuple[int, str]]] = {}
+        self._plan_expressions: dict[str, dict[str, list[str]]] = {}
         self.in_edges: dict[int, list[tuple[int, str]]] = {}
         if graph is None:
             return
@@ -164,6 +165,7 @@ class Graph:
         for v in self.vertices:
             by_base.setdefault(_INDEX.sub("", v.address), []).append(v)
         known = {(s, t, label) for s, outs in self.out_edges.items() for t, label in outs}
+        self._plan_expressions = plan_expressions(root)
         for source, target, label in plan_references(root):
             for s in by_base.get(source, []):
                 for t in by_base.get(target, []):
@@ -197,6 +199,14 @@ class Graph:
             self._by_index[s]
             for s, _ in self.in_edges.get(vertex.index, [])
             if s in self._by_index and (type_ is None or self._by_index[s].type == type_)
+        ]
+
+    def expression_references(self, vertex: Vertex, label_prefix: str) -> list[str]:
+        """In a plan scan: the references terraform's configuration gives for the vertex's
+        attributes starting with `label_prefix` (`for_each` for its for_each expression)."""
+        expressions = self._plan_expressions.get(_INDEX.sub("", vertex.address), {})
+        return [
+            r for label, refs in expressions.items() if label.startswith(label_prefix) for r in refs
         ]
 
     def users(self, vertex: Vertex, type_: str, label_prefix: str = "") -> list[Vertex]:
@@ -297,14 +307,46 @@ def plan_references(root: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
         scope = todo.pop()
         for resource in scope.module.get("resources", []):
             source = scope.prefix + str(resource.get("address", ""))
-            for attribute, expression in (resource.get("expressions") or {}).items():
-                for reference in references_in(expression):
-                    for target in resolve_reference(reference, scope, 0):
-                        yield source, target, attribute
+            for attribute, reference in labelled_references(resource.get("expressions") or {}):
+                for target in resolve_reference(reference, scope, 0):
+                    yield source, target, attribute
         for name, call in (scope.module.get("module_calls") or {}).items():
             todo.append(
                 PlanScope(call.get("module") or {}, f"{scope.prefix}module.{name}.", call, scope)
             )
+
+
+def plan_expressions(root: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """Per resource address: attribute path -> references, `for_each` and `count` included."""
+    found: dict[str, dict[str, list[str]]] = {}
+    todo = [(root, "")]
+    while todo:
+        module, prefix = todo.pop()
+        for resource in module.get("resources", []):
+            entry = found.setdefault(prefix + str(resource.get("address", "")), {})
+            for label, reference in labelled_references(resource.get("expressions") or {}):
+                entry.setdefault(label, []).append(reference)
+            for meta in ("for_each", "count"):
+                refs = (resource.get(f"{meta}_expression") or {}).get("references") or []
+                entry.setdefault(meta, []).extend(str(r) for r in refs)
+        for name, call in (module.get("module_calls") or {}).items():
+            todo.append((call.get("module") or {}, f"{prefix}module.{name}."))
+    return found
+
+
+def labelled_references(expressions: dict[str, Any], path: str = "") -> Iterator[tuple[str, str]]:
+    """(attribute path, reference) for a resource's expressions; nested blocks give dotted
+    paths (`ingress.security_groups`), as checkov labels its edges."""
+    for key, value in expressions.items():
+        label = f"{path}.{key}" if path else key
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            if "references" in item or "constant_value" in item:
+                yield from ((label, str(r)) for r in item.get("references") or [])
+            else:
+                yield from labelled_references(item, label)
 
 
 def references_in(expression: Any) -> list[str]:

@@ -57,6 +57,12 @@ def _from_variable(graph: Graph, conf: dict[str, Any], rule: Rule) -> bool:
             return True
         if mentions(vertex.attr.get("for_each"), "var."):
             return True
+        # A plan: terraform's configuration says where the value came from.
+        planned = [
+            r for k in (*rule.cidr_keys, "for_each") for r in graph.expression_references(vertex, k)
+        ]
+        if any(r.startswith("var.") for r in planned):
+            return True
     return False
 
 
