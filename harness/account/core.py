@@ -25,7 +25,7 @@ from harness.account.moto import (
     chosen_shims,
     free_port,
 )
-from harness.dataplane import client as dataplane
+from harness.dataplane import client as dataplane_client
 from harness.errors import AccountError
 from harness.paths import check_run_id, run_dir
 
@@ -142,21 +142,25 @@ def start_moto(
     region: str = DEFAULT_REGION,
     shims: tuple[str, ...] | None = None,
     detach: bool = False,
+    dataplane: bool | None = None,
 ) -> Account:
     """Start a moto server (with the shims) on a free loopback port; return its account.
 
     The server dies with the harness process unless `detach` (for `account up`, `--keep`).
-    `shims=None` means every shim, or the ones $HARNESS_MOTO_SHIMS names.
+    `shims=None` means every shim, or the ones $HARNESS_MOTO_SHIMS names. `dataplane`: run
+    the data plane beside it (None: unless $HARNESS_DATAPLANE is "0"; a caller that only
+    plans, like the policy gate's plan mode, passes False instead of changing the variable).
     """
     check_run_id(run_id)
-    with_dataplane = os.environ.get(DATAPLANE_VARIABLE) != "0"
+    if dataplane is None:
+        dataplane = os.environ.get(DATAPLANE_VARIABLE) != "0"
     server = MotoServer(
         port=free_port(),
         shims=chosen_shims(shims),
         detach=detach,
         project=project_name(run_id),
         region=region,
-        dataplane_dir=dataplane.directory(run_id) if with_dataplane else None,
+        dataplane_dir=dataplane_client.directory(run_id) if dataplane else None,
     ).start()
     return Account(
         kind="moto", region=region, run_id=run_id, endpoint_url=server.url, _server=server
@@ -195,13 +199,14 @@ def open_account(
     shims: tuple[str, ...] | None = None,
     endpoint_url: str | None = None,
     detach: bool = False,
+    dataplane: bool | None = None,
 ) -> Account:
     """The account a run asked for: moto (a fresh server, or `endpoint_url`) or the real one."""
     check_run_id(run_id)
     if kind == "moto":
         if endpoint_url:
             return attach_moto(endpoint_url, run_id, region)
-        return start_moto(run_id, region, shims, detach=detach)
+        return start_moto(run_id, region, shims, detach=detach, dataplane=dataplane)
     # The guard builds an Account, so it imports this module: import it when needed.
     from harness.account.guard import open_aws
 

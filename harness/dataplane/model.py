@@ -125,6 +125,15 @@ def _tags(items: list[dict[str, Any]] | None) -> dict[str, str]:
     return {str(t["Key"]): str(t["Value"]) for t in items or []}
 
 
+def _image_tags(ec2: Any, image_id: str) -> dict[str, str]:
+    """An image's tags; {} for an image deregistered since (its instances run nothing)."""
+    try:
+        described = ec2.describe_images(ImageIds=[image_id]).get("Images", [])
+    except ec2.exceptions.ClientError:
+        return {}
+    return _tags(described[0].get("Tags")) if described else {}
+
+
 def _user_data(ec2: Any, instance_id: str) -> str:
     value = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
     encoded = value.get("UserData", {}).get("Value") or ""
@@ -150,8 +159,7 @@ def read_instances(
                     found[instance_id] = known[instance_id]
                     continue
                 if image_id not in images:
-                    described = ec2.describe_images(ImageIds=[image_id]).get("Images", [])
-                    images[image_id] = _tags(described[0].get("Tags")) if described else {}
+                    images[image_id] = _image_tags(ec2, image_id)
                 tags = images[image_id]
                 if tags.get("component") != "api":
                     continue

@@ -87,7 +87,6 @@ def render(
     ports: Mapping[str, int],
     frontends: Mapping[str, int],
     pems: Mapping[str, Path],
-    admin_socket: Path,
 ) -> Rendered:
     """The HAProxy configuration for the listeners; `frontends` maps a listener key to its
     loopback port, `pems` a certificate ARN to its certificate+key file."""
@@ -97,7 +96,6 @@ def render(
                 "global",
                 "  maxconn 4096",
                 f"  hard-stop-after {HARD_STOP_AFTER}s",
-                f"  stats socket {admin_socket} mode 600 level admin expose-fd listeners",
                 "defaults",
                 "  mode http",
                 "  timeout connect 2s",
@@ -124,7 +122,7 @@ def render(
                     f"{listener.key}: no key for certificate {listener.certificate_arn}"
                 )
                 continue
-            bind += f" ssl crt {pem}"
+            bind += f" ssl crt {_quote(str(pem))}"
         lines += [
             f"frontend f{index}",
             bind,
@@ -246,7 +244,6 @@ class Proxy:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.config = directory / "haproxy.cfg"
-        self.admin_socket = directory / "haproxy.sock"
         self.process: subprocess.Popen[bytes] | None = None
         self.current = ""
         self.reloads = 0

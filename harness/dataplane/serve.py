@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,6 @@ class DataPlane:
             ports,
             self.frontends,
             self.pems,
-            self.proxy.admin_socket,
         )
         self.problems = rendered.problems
         if rendered.text != self.proxy.current:
@@ -163,7 +163,11 @@ def run(args: argparse.Namespace) -> int:
             if time.monotonic() >= next_read:
                 plane.read()
                 next_read = time.monotonic() + READ_SECONDS
-            plane.tick()
+            try:
+                plane.tick()
+            except Exception:  # one bad tick must not take the data plane down
+                traceback.print_exc()  # into dataplane.log beside the run
+                plane.read_error = "internal error in a tick (see dataplane.log)"
             stop.wait(TICK_SECONDS)
     finally:
         plane.stop()

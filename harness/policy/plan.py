@@ -12,7 +12,6 @@ failure too.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -37,8 +36,6 @@ from harness.policy.inputs import read_inputs
 from harness.policy.suppressions import skip_in
 from harness.stages import Progress, Stages
 
-# The data plane runs instances' releases; a plan needs none of it.
-DATAPLANE_VARIABLE = "HARNESS_DATAPLANE"
 PLAN_FILE = "harness.tfplan"
 PLAN_JSON = "plan.json"
 PROVIDER_FILE = "harness_provider.tf.json"
@@ -74,10 +71,11 @@ def moto_account(progress: Progress) -> Iterator[Any]:
     from harness.account import new_run_id, open_account, seed
     from harness.sweep import teardown_account
 
-    os.environ.setdefault(DATAPLANE_VARIABLE, "0")
     run_id = new_run_id("p")
     progress(f"policy plan: starting the moto account (run {run_id})")
-    account = open_account("moto", run_id)
+    # Planning needs no instance to run anything: no data plane (without touching the
+    # process's environment, which later commands and tests inherit).
+    account = open_account("moto", run_id, dataplane=False)
     try:
         progress("policy plan: seeding the account")
         yield account, seed(account)

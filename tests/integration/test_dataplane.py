@@ -24,6 +24,7 @@ import pytest
 
 from harness.account import Account, publish_ami, seed, start_moto
 from harness.dataplane import client
+from harness.image.release import ensure_buckets
 from harness.stages import poll_until
 from harness.traffic import Load, failed, share_problems
 
@@ -51,13 +52,9 @@ class Scene:
 
 def build_scene(account: Account, capacity: int = 2) -> Scene:
     """Buckets, groups, listeners and one autoscaling group per colour (v1.0.0)."""
-    s3, ec2 = account.client("s3"), account.client("ec2")
+    ec2 = account.client("ec2")
     elbv2, autoscaling = account.client("elbv2"), account.client("autoscaling")
-    for bucket in ("release", "configuration"):
-        s3.create_bucket(
-            Bucket=f"{account.project}-{bucket}",
-            CreateBucketConfiguration={"LocationConstraint": account.region},
-        )
+    ensure_buckets(account, [f"{account.project}-release", f"{account.project}-configuration"])
     seeded = seed(account, api_versions={}, components=())
     image = publish_ami(account, "api", "production", "v1.0.0")
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]

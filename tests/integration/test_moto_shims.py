@@ -15,6 +15,7 @@ from botocore.parsers import ResponseParserError
 from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
 
 from harness.account import Account, publish_ami, start_moto
+from harness.image.release import ensure_buckets
 from harness.shims import SHIM_MODULES, all_shims
 from harness.stages import poll_until
 
@@ -83,13 +84,7 @@ def check_elasticache_delete(account: Account) -> None:
 
 def release_buckets(account: Account) -> None:
     """The buckets the global root makes, where api releases and configuration go."""
-    s3 = account.client("s3")
-    existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
-    for bucket in (f"{account.project}-release", f"{account.project}-configuration"):
-        if bucket not in existing:
-            s3.create_bucket(
-                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region}
-            )
+    ensure_buckets(account, [f"{account.project}-release", f"{account.project}-configuration"])
 
 
 def check_target_health_from_probes(account: Account) -> None:
@@ -394,6 +389,14 @@ def check_autoscaling_instance_refresh(account: Account) -> None:
             "AutoScalingGroups"
         ][0]["Instances"]
     }
+
+    def healthy() -> int:
+        described = elbv2.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+        return sum(d["TargetHealth"]["State"] == "healthy" for d in described)
+
+    # As a user would: the refresh starts from a group whose instances all serve.
+    _, serving = poll_until(healthy, lambda n: n == 4, str, 30.0, 0.2, lambda _: None)
+    assert serving, f"the group's 4 instances never became healthy ({healthy()})"
     ec2.create_launch_template_version(
         LaunchTemplateId=template, LaunchTemplateData={"ImageId": new_image}, SourceVersion="1"
     )
