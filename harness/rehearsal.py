@@ -6,6 +6,7 @@ earlier one failed, and the exit code says whether the release and the teardown 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -37,6 +38,8 @@ NEW_VERSION = "v2.0.0"
 # them, its hard limits, and the share of requests sent with X-Colour: green once green is up.
 TRAFFIC = {"clients": 4, "rate": 40.0, "max_requests": 40_000, "max_seconds": 1200.0}
 HEADER_SHARE = 0.1
+# Seconds each release step's weights carry traffic after the step, before the next one.
+HOLD_SECONDS = 5.0
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Rehearsal:
     out: Progress = print
     stages: Stages = field(init=False)
     traffic_url: str = field(init=False, default="")
+    hold: float = HOLD_SECONDS
 
     def __post_init__(self) -> None:
         self.stages = Stages(self.out)
@@ -91,17 +95,14 @@ class Rehearsal:
         platform = TerraformPlatform.for_stack(stack)
         tool = ReleaseTool(platform, progress=self.out, interval=2.0)
         load: Load = stage("start traffic", lambda: self._start_traffic(platform))
+        held = partial(self._held, load)
         try:
-            load.stage("deploy")
-            stage(f"deploy {NEW_VERSION} to green", lambda: _fmt(tool.deploy(NEW_VERSION)))
-            load.stage("try")
+            held(f"deploy {NEW_VERSION} to green", lambda: _fmt(tool.deploy(NEW_VERSION)))
             load.header("green")
-            stage("try green via X-Colour header", lambda: try_colour(platform, "green"))
+            held("try green via X-Colour header", lambda: try_colour(platform, "green"))
             for step in self.steps:
-                load.stage(f"promote {step}")
-                stage(f"promote {step}", partial(lambda s: _fmt(tool.promote((s,))), step))
-            load.stage("retire")
-            stage("retire blue", lambda: _fmt(tool.retire()))
+                held(f"promote {step}", partial(lambda s: _fmt(tool.promote((s,))), step))
+            held("retire blue", lambda: _fmt(tool.retire()))
         finally:
             samples = load.stop()
         stage("traffic report", lambda: self._traffic_report(samples, load))
@@ -124,6 +125,18 @@ class Rehearsal:
             self.out(f"kept run {account.run_id}; delete with: {destroy_hint(account)}")
         return errors
 
+    def _held(self, load: Load, name: str, step: Any) -> str:
+        """One release stage with the load labelled by its name, then HOLD_SECONDS more so
+        the weights the step applied carry traffic of their own before the next step."""
+        load.stage(name)
+
+        def step_then_hold() -> str:
+            done = str(step())
+            time.sleep(self.hold)
+            return f"{done} (held {self.hold:.0f}s)"
+
+        return str(self.stages.run(name, step_then_hold))
+
     def _start_traffic(self, platform: TerraformPlatform) -> Load:
         url = listener_url(platform)
         self.traffic_url = url
@@ -131,7 +144,9 @@ class Rehearsal:
             f"traffic: {TRAFFIC['clients']} clients, {TRAFFIC['rate']:.0f} requests/s to {url}"
             f" until retire; {HEADER_SHARE:.0%} with X-Colour: green from try on"
         )
-        return Load(url, header_share=HEADER_SHARE, **TRAFFIC).start()  # type: ignore[arg-type]
+        load = Load(url, header_share=HEADER_SHARE, **TRAFFIC)  # type: ignore[arg-type]
+        load.stage("start traffic")
+        return load.start()
 
     def _traffic_report(self, samples: list[Any], load: Load) -> str:
         """Table, reports/bluegreen.json and .svg; fails on any failed request or a colour's

@@ -103,7 +103,7 @@ def rehearse(monkeypatch: pytest.MonkeyPatch, failing: set[str]) -> tuple[Rehear
     )
     monkeypatch.setattr(rehearsal, "_left", lambda account: calls.append("count") or "0 left")
     monkeypatch.setattr(rehearsal, "_stop", lambda account, keep: calls.append("stop") or "ok")
-    return Rehearsal(out=lambda _: None), calls
+    return Rehearsal(out=lambda _: None, hold=0.0), calls
 
 
 def test_rehearsal_failed_release_still_tears_everything_down(
@@ -140,5 +140,22 @@ def test_rehearsal_clean_run_returns_zero_and_forgets_the_run(
     run, calls = rehearse(monkeypatch, set())
     assert run.run() == 0
     assert calls[0] == "record"
+    assert calls.index("report") < calls.index("destroy production")
     assert calls[-2:] == ["stop", "forget"]
     assert not run.stages.failed
+
+
+def test_rehearsal_failed_traffic_fails_the_run_after_teardown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failed request (the traffic report raises) fails the release; teardown still runs."""
+    run, calls = rehearse(monkeypatch, set())
+
+    def failing_report(self: Rehearsal, samples: list[Any], load: Any) -> str:
+        raise ReleaseError("traffic: 1 problem(s) in 10 requests: stage 'retire': 1 x status 503")
+
+    monkeypatch.setattr(Rehearsal, "_traffic_report", failing_report)
+    with pytest.raises(ReleaseError, match="status 503"):
+        run.run()
+    assert calls[-4:] == ["destroy bootstrap", "count", "stop", "forget"]
+    assert [s.name for s in run.stages.failed] == ["traffic report"]
