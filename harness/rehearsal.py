@@ -34,6 +34,7 @@ from harness.traffic import (
 )
 
 NEW_VERSION = "v2.0.0"
+DEPLOY_STAGE = f"deploy {NEW_VERSION} to green"
 # The bounded load that runs from deploy to retire: clients, requests per second over all of
 # them, its hard limits, and the share of requests sent with X-Colour: green once green is up.
 TRAFFIC = {"clients": 4, "rate": 40.0, "max_requests": 40_000, "max_seconds": 1200.0}
@@ -97,7 +98,7 @@ class Rehearsal:
         load: Load = stage("start traffic", lambda: self._start_traffic(platform))
         held = partial(self._held, load)
         try:
-            held(f"deploy {NEW_VERSION} to green", lambda: _fmt(tool.deploy(NEW_VERSION)))
+            held(DEPLOY_STAGE, lambda: _fmt(tool.deploy(NEW_VERSION)))
             load.header("green")
             held("try green via X-Colour header", lambda: try_colour(platform, "green"))
             for step in self.steps:
@@ -145,7 +146,7 @@ class Rehearsal:
             f" until retire; {HEADER_SHARE:.0%} with X-Colour: green from try on"
         )
         load = Load(url, header_share=HEADER_SHARE, **TRAFFIC)  # type: ignore[arg-type]
-        load.stage("start traffic")
+        load.stage(DEPLOY_STAGE)  # the first request goes out before the deploy stage starts
         return load.start()
 
     def _traffic_report(self, samples: list[Any], load: Load) -> str:
