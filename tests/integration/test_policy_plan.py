@@ -35,17 +35,6 @@ PLAN_RESOLVES: dict[str, set[tuple[str, str, str]]] = {
 UNPLANNABLE = {"variable-no-default": "No value for required variable"}
 PLANNABLE = sorted(d.name for d in SHAPES.iterdir() if d.is_dir() and d.name not in UNPLANNABLE)
 _INDEX = re.compile(r"\[[^\]]*\]")
-# What the plan finds that static scanning passed: the static site's bucket is SSE-S3 by design
-# (terraform/modules/static/main.tf: CloudFront's origin access control cannot use aws/s3), but
-# unlike the two log buckets its module call carries no `#checkov:skip=CKV_AWS_145:<reason>`;
-# static scanning read the bucket module's default (aws:kms) instead of the call's AES256. The
-# template's owners add the skip comment; this set then becomes empty.
-TEMPLATE_GAPS: dict[str, set[tuple[str, str]]] = {
-    environment: {("CKV_AWS_145", "module.static.module.bucket.aws_s3_bucket.this")}
-    for environment in ("staging", "production")
-}
-
-
 def _flagged(result: ScanResult) -> set[tuple[str, str]]:
     """(policy, resource without instance keys) of every finding, unknowns counted."""
     return {(f.policy, _INDEX.sub("", f.resource)) for f in result.findings + result.unknowns}
@@ -87,15 +76,14 @@ def test_policy_plan_unplannable_root_is_incomplete(
 @pytest.mark.parametrize("name", [r.name for r in ROOTS])
 def test_policy_plan_environment_scans_clean(stack: Stack, tmp_path: Path, name: str) -> None:
     """Every environment of the template, planned after its dependencies on the session's
-    stack and scanned in plan mode: 0 unknowns, and no finding but the known template gaps;
-    the template's suppressions (on resources and on module calls) apply."""
+    stack and scanned in plan mode: 0 unknowns and 0 findings; the template's suppressions
+    (on resources and on module calls) apply. (Plan mode found the one gap static scanning
+    passed: the static site's SSE-S3 bucket had no CKV_AWS_145 skip on its module call.)"""
     plan_file = plan_template_root(stack, name, [], tmp_path, print)
     result = scan_plan_file(plan_file, TEMPLATE / next(r.path for r in ROOTS if r.name == name))
     described = [f"{f.check} {f.resource}: {f.message}" for f in result.findings + result.unknowns]
     assert result.resource_count > 0
     assert not result.unknowns, "\n".join(described)
-    assert {(f.check, f.resource) for f in result.findings} == TEMPLATE_GAPS.get(name, set()), (
-        "\n".join(described)
-    )
+    assert not result.findings, "\n".join(described)
     assert {f.mode for f in result.findings + result.suppressions} <= {"plan"}
     assert not result.parse_errors
