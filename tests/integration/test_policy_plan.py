@@ -35,6 +35,8 @@ PLAN_RESOLVES: dict[str, set[tuple[str, str, str]]] = {
 UNPLANNABLE = {"variable-no-default": "No value for required variable"}
 PLANNABLE = sorted(d.name for d in SHAPES.iterdir() if d.is_dir() and d.name not in UNPLANNABLE)
 _INDEX = re.compile(r"\[[^\]]*\]")
+
+
 def _flagged(result: ScanResult) -> set[tuple[str, str]]:
     """(policy, resource without instance keys) of every finding, unknowns counted."""
     return {(f.policy, _INDEX.sub("", f.resource)) for f in result.findings + result.unknowns}
