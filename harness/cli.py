@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "bluegreen",
     "sweep",
     "bastion",
+    "mutate",
 )
 # Terraform's diagnostics ("Error: ...", possibly inside its box drawing) make the best summary.
 _DIAGNOSTIC = re.compile(r"^[\s│╷╵]*(Error: .+)$", re.M)
