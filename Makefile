@@ -113,6 +113,13 @@ test-policy: setup ## Policy suite: each catalogue policy fails its bad fixture;
 	@$(BIN)/python -m harness policy terraform packer --strict \
 	  --output $(REPORTS)/policy.json --output $(REPORTS)/policy.sarif
 
+# --- mutation testing ---
+JOBS ?=
+
+.PHONY: mutate
+mutate: setup ## Mutation testing: each catalogued regression must fail its unit/policy tests (JOBS=)
+	$(BIN)/python -m harness mutate $(if $(JOBS),--jobs $(JOBS))
+
 # --- account and blue/green ---
 TEST_SUITES += test-integration
 # make bluegreen ACCOUNT=aws HARNESS_AWS_ACCOUNT_ID=123456789012 [RUN_ID=...] [KEEP=1]
