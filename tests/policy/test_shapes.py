@@ -19,6 +19,10 @@ pytestmark = pytest.mark.policy
 SHAPES = Path(__file__).parent / "fixtures" / "shapes"
 # fixture -> {(outcome, policy, resource)}: the exact set, findings and unknowns alike.
 EXPECTED: dict[str, set[tuple[str, str, str]]] = {
+    "apply-time-document": {
+        ("fail", "CRED-01", "aws_iam_role.this"),
+        ("fail", "S3-01", "aws_s3_bucket.b"),
+    },
     "count-zero": set(),
     "dynamic-empty": {
         ("fail", "IMDS-01", "aws_launch_template.this"),

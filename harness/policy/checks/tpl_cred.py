@@ -8,7 +8,7 @@ from typing import Any
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_iamdoc import Attached, Statement, role_policies, role_trusts_service, unreadable_document  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_values import as_list, first, unknown  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import UNKNOWN, as_list, first, unknown  # type: ignore[import-not-found]  # on sys.path in checkov
 
 EC2 = "ec2.amazonaws.com"
 # (context key compared, the request key it must equal)
@@ -68,10 +68,16 @@ class CredentialSourceDeny(TplCheck):
             if doubt
         ]
         for role in _instance_roles(conf, graph):
-            statements = [st for p in role_policies(graph, role) for st in p.statements]
+            policies = role_policies(graph, role)
+            statements = [st for p in policies for st in p.statements]
+            # A document known only after apply may hold the Deny: not a failure, an unknown.
+            unread = [unknown(p.unknown) for p in policies if p.unknown]
             for key, expected in SOURCE_PAIRS:
                 candidates = [_missing_guards(st, key, expected) for st in statements]
                 if any(not missing for missing in candidates):
+                    continue
+                if unread:
+                    problems.extend(unread)
                     continue
                 near = [m for m in candidates if len(m) < 5]
                 if near:
@@ -90,6 +96,9 @@ def granted_services(policies: list[Attached]) -> tuple[set[str], list[str]]:
     services: set[str] = set()
     unknown: list[str] = []
     for policy in policies:
+        if policy.unknown:
+            unknown.append(UNKNOWN + f"{policy.unknown}: the services it grants are unknown")
+            continue
         if policy.managed_arn is not None:
             name = policy.managed_arn.rsplit("/", 1)[-1]
             if name in MANAGED_SERVICES:

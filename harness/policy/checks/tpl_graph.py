@@ -109,6 +109,9 @@ class Graph:
         self._roots: dict[int, str] = {}
         self.out_edges: dict[int, list[tuple[int, str]]] = {}
         self._plan_expressions: dict[str, dict[str, list[str]]] = {}
+        # In a plan scan: per planned address, terraform's `after_unknown` (values known only
+        # after apply, which the plan's `after` leaves out: nothing for a check to read).
+        self._after_unknown: dict[str, dict[str, Any]] = {}
         self.in_edges: dict[int, list[tuple[int, str]]] = {}
         if graph is None:
             return
@@ -158,6 +161,10 @@ class Graph:
             if isinstance(plan, dict)
             else {}
         )
+        for change in plan.get("resource_changes") or [] if isinstance(plan, dict) else []:
+            unknown = (change.get("change") or {}).get("after_unknown")
+            if isinstance(unknown, dict) and unknown:
+                self._after_unknown[str(change.get("address", ""))] = unknown
         root = configuration.get("root_module")
         if not isinstance(root, dict):
             return
@@ -173,6 +180,19 @@ class Graph:
                         known.add((s.index, t.index, label))
                         self.out_edges.setdefault(s.index, []).append((t.index, label))
                         self.in_edges.setdefault(t.index, []).append((s.index, label))
+
+    def unknown_after_apply(self, vertex: Vertex, attribute: str) -> bool:
+        """In a plan scan: whether terraform knows `attribute` of the block (or any part of it)
+        only after apply."""
+        return _holds_true(self._after_unknown.get(vertex.address, {}).get(attribute))
+
+    def unknown_in_block(self, vertex: Vertex, block: str, index: int) -> set[str]:
+        """In a plan scan: the attributes of the `index`th nested `block` known only after apply."""
+        blocks = self._after_unknown.get(vertex.address, {}).get(block)
+        if not isinstance(blocks, list) or index >= len(blocks):
+            return set()
+        item = blocks[index]
+        return {k for k, v in item.items() if _holds_true(v)} if isinstance(item, dict) else set()
 
     def find(self, conf: dict[str, Any]) -> list[Vertex]:
         """Every instance of the block a resource check is looking at."""
@@ -385,6 +405,15 @@ def resolve_reference(reference: str, scope: PlanScope, depth: int) -> Iterator[
         yield scope.prefix + _INDEX.sub("", ".".join(parts[:3]))
     elif parts[0].startswith("aws_") and len(parts) >= 2:
         yield scope.prefix + _INDEX.sub("", ".".join(parts[:2]))
+
+
+def _holds_true(value: Any) -> bool:
+    """Whether an `after_unknown` value marks anything unknown (true at any depth)."""
+    if isinstance(value, dict):
+        return any(_holds_true(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_true(v) for v in value)
+    return value is True
 
 
 def names_of(vertices: Iterable[Vertex]) -> str:

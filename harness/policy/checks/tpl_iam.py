@@ -9,13 +9,14 @@ from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in 
 from tpl_iamdoc import (  # type: ignore[import-not-found]  # on sys.path in checkov
     Statement,
     action_matches,
+    after_apply,
     policy_statements,
     role_policies,
     role_trusts_service,
     statements_of_document_data,
     statements_of_json,
 )
-from tpl_values import blocks, first  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import blocks, first, unknown  # type: ignore[import-not-found]  # on sys.path in checkov
 
 S3_READ_PREFIXES = ("s3:get", "s3:list")
 # Object writes an application may need on its own data (e.g. the picture bucket).
@@ -37,7 +38,9 @@ def passrole_problems(statements: list[Statement]) -> list[str]:
         if not _grants_passrole(st):
             continue
         wide = [r for r in st.resources if r == "*" or r.endswith(":role/*") or r.endswith("/*")]
-        if wide or not st.resources:
+        if not wide and "resources" in st.unresolved:
+            problems.append(unknown("iam:PassRole on resources known only after apply"))
+        elif wide or not st.resources:
             problems.append(f"iam:PassRole on {wide or 'no resource'}: name the build role")
         services = st.condition("StringEquals", "iam:PassedToService")
         if services != ["ec2.amazonaws.com"]:
@@ -66,12 +69,23 @@ class PassRoleScoped(TplCheck):
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
         """Check the JSON documents this resource carries (data documents check themselves)."""
         if type_ == "aws_iam_role":
+            # terraform computes inline_policy when none is written (it reads the role's
+            # policies back): only a written block known after apply is unread.
+            doubts = [
+                d for v in graph.find(conf) for d in [after_apply(graph, v, "inline_policy")] if d
+            ]
+            if doubts and blocks(conf, "inline_policy"):
+                return [unknown(d) for d in doubts]
             statements = [
                 st
                 for b in blocks(conf, "inline_policy")
                 for st in statements_of_json(b.get("policy"))
             ]
         else:
+            # A document terraform knows only after apply is not in the plan: unknown.
+            doubts = [d for v in graph.find(conf) for d in [after_apply(graph, v, "policy")] if d]
+            if doubts:
+                return [unknown(d) for d in doubts]
             # JSON written inline, or read from file()/templatefile() as terraform would.
             statements = statements_of_json(first(conf, "policy")) or [
                 st
@@ -115,9 +129,16 @@ class InstanceRoleS3ReadOnly(TplCheck):
         """Fail S3 write actions or bucket-wide wildcards granted to an EC2 role."""
         problems: list[str] = []
         for role in graph.find(conf):
+            # (A trust policy static scanning cannot read is CRED-01's unknown on this role.)
+            doubt = after_apply(graph, role, "assume_role_policy")
+            if doubt:
+                problems.append(unknown(f"trust policy: {doubt}"))
+                continue
             if not role_trusts_service(graph, role, "ec2.amazonaws.com"):
                 continue
             for policy in role_policies(graph, role):
+                if policy.unknown:
+                    problems.append(unknown(policy.unknown))
                 for st in policy.statements:
                     if st.effect.lower() != "allow":
                         continue
@@ -134,6 +155,13 @@ class InstanceRoleS3ReadOnly(TplCheck):
                     feeding = [
                         r for r in st.resources if any(w in r.lower() for w in FEEDING_BUCKETS)
                     ]
+                    if writes and "resources" in st.unresolved:
+                        problems.append(
+                            unknown(
+                                f"{policy.source}: S3 writes ({', '.join(writes)}) on resources "
+                                "known only after apply"
+                            )
+                        )
                     if writes and feeding:
                         problems.append(
                             f"{policy.source}: S3 writes ({', '.join(writes)}) on buckets the "

@@ -34,6 +34,9 @@ class Statement:
     resources: list[str]
     principals: list[str]
     conditions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # In a plan scan: the fields terraform knows only after apply (`resources` naming a bucket
+    # created in the same plan); they are missing from the lists above.
+    unresolved: set[str] = field(default_factory=set)
 
     def condition(self, operator: str, key: str) -> list[str]:
         """Values of one condition (operator and key compared case-insensitively)."""
@@ -155,7 +158,9 @@ def statements_of_document_data(config: dict[str, Any]) -> list[Statement]:
         ]
         out.append(
             Statement(
-                effect=str(first(st, "effect", "Allow")),
+                # A document read at apply is planned with `effect = null`: terraform's
+                # default, Allow (as "None" it read as neither Allow nor Deny, and passed).
+                effect=str(first(st, "effect") or "Allow"),
                 actions=strings(st.get("actions")),
                 not_actions=strings(st.get("not_actions")),
                 resources=strings(st.get("resources")),
@@ -193,8 +198,27 @@ def module_dir(vertex: Vertex) -> str:
     return os.path.dirname(str(vertex.attr.get("file_path_", "")))
 
 
+def after_apply(graph: Graph, owner: Vertex, attribute: str) -> str | None:
+    """In a plan scan: why `attribute` of `owner` cannot be read because terraform knows it only
+    after apply (the plan holds no value for it, nor for a policy document it comes from), or
+    None. A document data source the plan holds (read at apply, its statements planned) is
+    read instead."""
+    if not graph.unknown_after_apply(owner, attribute):
+        return None
+    if any(
+        doc.type == "aws_iam_policy_document" and doc.config.get("statement")
+        for doc in graph.through_variables(owner, attribute)
+    ):
+        return None
+    return f"{owner.address} {attribute} is known only after apply"
+
+
 def unreadable_document(graph: Graph, owner: Vertex, attribute: str) -> str | None:
-    """Why the policy in `attribute` cannot be read (an unresolved expression), or None."""
+    """Why the policy in `attribute` cannot be read (an unresolved expression, or a value known
+    only after apply), or None."""
+    doubt = after_apply(graph, owner, attribute)
+    if doubt:
+        return doubt
     value = first(owner.config, attribute)
     if value is None or policy_statements(graph, owner, attribute):
         return None
@@ -206,6 +230,8 @@ def unreadable_document(graph: Graph, owner: Vertex, attribute: str) -> str | No
 def document_statements(graph: Graph, doc: Vertex, depth: int = 0) -> list[Statement]:
     """Statements of an aws_iam_policy_document, including its source/override documents."""
     out = statements_of_document_data(doc.config)
+    for index, st in enumerate(out):
+        st.unresolved = graph.unknown_in_block(doc, "statement", index)
     if depth < 3:
         for other in graph.targets(doc):
             if other.type == "aws_iam_policy_document" and other.index != doc.index:
@@ -228,6 +254,8 @@ class Attached:
     source: str
     statements: list[Statement]
     managed_arn: str | None = None
+    # Why the statements could not be read (a document known only after apply), or None.
+    unknown: str | None = None
 
 
 def role_policies(graph: Graph, role: Vertex) -> list[Attached]:
@@ -242,16 +270,17 @@ def role_policies(graph: Graph, role: Vertex) -> list[Attached]:
                 if doc.type == "aws_iam_policy_document"
                 for st in document_statements(graph, doc)
             ]
-        out.append(Attached(f"{role.address} inline_policy", statements))
+        doubt = after_apply(graph, role, "inline_policy")
+        out.append(Attached(f"{role.address} inline_policy", statements, unknown=doubt))
     for ref in _role_referrers(graph, role):
         if ref.type == "aws_iam_role_policy":
-            out.append(Attached(ref.address, policy_statements(graph, ref, "policy")))
+            out.append(_attached(graph, ref))
         elif ref.type in ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment"):
             policies = [
                 p for p in graph.through_variables(ref, "policy_arn") if p.type == "aws_iam_policy"
             ]
             for policy in policies:
-                out.append(Attached(policy.address, policy_statements(graph, policy, "policy")))
+                out.append(_attached(graph, policy))
             if not policies:
                 out.append(
                     Attached(ref.address, [], managed_arn=str(first(ref.config, "policy_arn")))
@@ -259,6 +288,13 @@ def role_policies(graph: Graph, role: Vertex) -> list[Attached]:
     for arn in as_list(role.config.get("managed_policy_arns")):
         out.append(Attached(f"{role.address} managed_policy_arns", [], managed_arn=str(arn)))
     return out
+
+
+def _attached(graph: Graph, owner: Vertex) -> Attached:
+    """The policy document in `owner`'s `policy` attribute, or why it cannot be read."""
+    doubt = after_apply(graph, owner, "policy")
+    statements = [] if doubt else policy_statements(graph, owner, "policy")
+    return Attached(owner.address, statements, unknown=doubt)
 
 
 def _role_referrers(graph: Graph, role: Vertex) -> Iterator[Vertex]:

@@ -6,8 +6,8 @@ from typing import Any
 
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_iamdoc import Statement, policy_statements  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_values import blocks, first, truthy  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_iamdoc import Statement, after_apply, policy_statements  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import blocks, first, truthy, unknown  # type: ignore[import-not-found]  # on sys.path in checkov
 
 
 def _denies_plain_http(st: Statement) -> bool:
@@ -37,12 +37,19 @@ class S3TlsOnly(TplCheck):
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
         """Fail unless a policy on this bucket denies aws:SecureTransport = false."""
         statements = []
+        doubts: list[str] = []
         for bucket in graph.find(conf):
             statements.extend(policy_statements(graph, bucket, "policy"))
             for policy in graph.users(bucket, "aws_s3_bucket_policy", "bucket"):
-                statements.extend(policy_statements(graph, policy, "policy"))
+                doubt = after_apply(graph, policy, "policy")
+                if doubt:
+                    doubts.append(unknown(doubt))
+                else:
+                    statements.extend(policy_statements(graph, policy, "policy"))
         if any(_denies_plain_http(st) for st in statements):
             return []
+        if doubts:  # a policy known only after apply may hold the Deny
+            return doubts
         return [
             "no bucket policy denying s3:* to * when aws:SecureTransport is false "
             "(add an aws_s3_bucket_policy with that Deny)"
