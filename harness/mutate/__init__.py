@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import UsageError
-from harness.paths import REPO_ROOT
+from harness.paths import REPO_ROOT, skipped
 
 KILLED = "killed"
 SURVIVED = "survived"
@@ -89,7 +89,16 @@ class Report:
 
 
 def tracked_files(repo: Path) -> list[str]:
-    """The repository's tracked files that exist in the work tree (git ls-files)."""
+    """The repository's tracked files that exist in the work tree (git ls-files); outside a
+    git checkout (an exported tree), every file but caches, virtualenvs and reports."""
+    if not (repo / ".git").exists():
+        return sorted(
+            str(path.relative_to(repo))
+            for path in repo.rglob("*")
+            if path.is_file()
+            and not skipped(path, repo)
+            and path.relative_to(repo).parts[0] not in (".cache", "reports")
+        )
     try:
         listed = subprocess.run(
             ["git", "-C", str(repo), "ls-files", "-z"],
