@@ -198,3 +198,33 @@ def test_template_guards_health_check_path_is_served_by_the_app(
             if str(call.body.get("source", "")).endswith("modules/api"):
                 path = call.body.get("health_check_path", default)
                 assert path in served, f"{call.where}: health_check_path {path!r} ({key})"
+
+
+def test_template_guards_deploy_group_registers_in_its_target_group_with_elb_health(
+    template_configs: dict[str, Config],
+) -> None:
+    """The deploy group registers in the target group it is given, replaces instances the ALB
+    finds unhealthy, and keeps its capacity as the floor (min_size) the release tool sets."""
+    deploy = template_configs["modules/deploy"]
+    group = _only(deploy.resources("aws_autoscaling_group"), "aws_autoscaling_group")
+    expected = {
+        "target_group_arns": ["${var.target_group_arn}"],
+        "health_check_type": "ELB",
+        "min_size": "${var.desired_capacity}",
+        "max_size": "${var.desired_capacity == 0 ? 0 : "
+        "max(var.desired_capacity, var.max_capacity)}",
+    }
+    wrong = {
+        key: group.body.get(key) for key, value in expected.items() if group.body.get(key) != value
+    }
+    assert not wrong, f"{group.where}: {wrong}"
+
+
+def test_template_guards_listener_tls_policy_is_tls13(template_configs: dict[str, Config]) -> None:
+    """ALB-01: the HTTPS listener's TLS policy defaults to, and is validated as, a TLS 1.3 one."""
+    api = template_configs["modules/api"]
+    default = _variable_default(api, "ssl_policy")
+    assert str(default).startswith("ELBSecurityPolicy-TLS13-"), default
+    variable = next(v for v in api.variables if v.name == "ssl_policy")
+    conditions = [str(v.get("condition")) for v in variable.validations]
+    assert conditions == ['${startswith(var.ssl_policy, "ELBSecurityPolicy-TLS13-")}'], conditions
