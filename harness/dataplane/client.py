@@ -12,7 +12,9 @@ from harness.errors import AccountError
 from harness.paths import run_dir
 from harness.stages import poll_until
 
+# The data plane's files in its directory: what it serves, and the probes' results.
 STATUS_FILE = "status.json"
+HEALTH_FILE = "health.json"
 
 
 def directory(run_id: str) -> Path:

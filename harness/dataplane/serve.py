@@ -24,6 +24,7 @@ import boto3
 from botocore.config import Config
 
 from harness.account.moto import free_port
+from harness.dataplane.client import HEALTH_FILE, STATUS_FILE
 from harness.dataplane.health import HealthChecks
 from harness.dataplane.instances import Instances
 from harness.dataplane.model import Snapshot, read_groups, read_instances, read_listeners
@@ -35,8 +36,6 @@ TICK_SECONDS = 0.1
 # A reload's new workers take a few tens of milliseconds to accept; health changes reach
 # DescribeTargetHealth only after that, so "healthy" always means "routed".
 RELOAD_SETTLE_SECONDS = 0.2
-STATUS_FILE = "status.json"
-HEALTH_FILE = "health.json"
 TLS_DIR = "tls"
 
 

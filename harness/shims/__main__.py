@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from harness import shims
+from harness.dataplane.client import HEALTH_FILE
 from harness.process import signal_on_parent_death
 from harness.shims.target_health_from_probes import HEALTH_FILE_VARIABLE
 
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         moto_main(["--host", args.host, "--port", str(args.port)])
         return
     directory = Path(args.dataplane_dir)
-    os.environ[HEALTH_FILE_VARIABLE] = str(directory / "health.json")
+    os.environ[HEALTH_FILE_VARIABLE] = str(directory / HEALTH_FILE)
     dataplane = start_dataplane(args.port, args.region, args.project, directory)
     try:  # moto's own SIGTERM/SIGINT handler exits through here
         moto_main(["--host", args.host, "--port", str(args.port)])
