@@ -9,7 +9,14 @@ import pytest
 
 from harness.cli import main
 from harness.errors import HarnessError
-from harness.report import collect, find_reports, missing_reports, read_junit, summarise
+from harness.report import (
+    collect,
+    find_reports,
+    missing_reports,
+    read_junit,
+    split_name,
+    summarise,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -94,6 +101,11 @@ def test_report_names_a_missing_shard(tmp_path: Path) -> None:
     assert ["image", "missing"] in rows
     assert text.index("integration") < text.index("teardown"), "listed under its suite"
     assert "missing reports: integration-teardown, image" in text
+
+
+def test_report_shard_names_keep_their_hyphens() -> None:
+    assert split_name("integration-release-flow") == ("integration", "release-flow")
+    assert split_name("unit") == ("unit", None)
 
 
 def test_report_suite_expectation_met_by_any_shard() -> None:
