@@ -161,15 +161,18 @@ def test_ci_runs_the_app_exunit_tests() -> None:
     assert "if" not in JOBS["app"]
     tox = configparser.ConfigParser(interpolation=None)
     tox.read(REPO / "tox.ini")
-    assert tox["testenv:app"]["commands"].startswith("mix test")
-    assert tox["testenv:app"]["set_env"].split() == [
-        "HEX_OFFLINE",
-        "=",
-        "1",
-        "MIX_ENV",
-        "=",
-        "test",
-    ]
+    commands = tox["testenv:app"]["commands"]
+    assert " -S mix test " in commands
+    assert "--formatter ExUnitJUnit" in commands, "the summary would miss the app's tests"
+    set_env = dict(
+        line.split("=", 1) for line in tox["testenv:app"]["set_env"].split("\n") if line.strip()
+    )
+    assert {k.strip(): v.strip() for k, v in set_env.items()} == {
+        "HEX_OFFLINE": "1",
+        "MIX_ENV": "test",
+        "EXUNIT_JUNIT": "{tox_root}/reports/app.xml",
+    }
+    assert "--expect=app" in _runs("summary")
     packages = (REPO / ".ci" / "apt-packages.txt").read_text().split()
     assert {"elixir", "erlang-nox"} <= set(packages), "CI installs Elixir from Debian"
     assert "install-system-packages" in _runs("app")
