@@ -150,7 +150,8 @@ CATALOGUE: tuple[Policy, ...] = (
         # CKV_AWS_145 wants KMS; CKV_TPL_S3_SSE wants encryption declared at all (ALB access
         # log buckets can only be SSE-S3, so they suppress CKV_AWS_145 with that reason).
         builtin=("CKV2_AWS_6", "CKV_AWS_145", "CKV2_AWS_65"),
-        custom=("CKV_TPL_S3_SSE", "CKV_TPL_S3_TLS_ONLY"),
+        # CKV2_AWS_6 reads two of the four public access flags; CKV_TPL_S3_PUBLIC_ACCESS all four.
+        custom=("CKV_TPL_S3_PUBLIC_ACCESS", "CKV_TPL_S3_SSE", "CKV_TPL_S3_TLS_ONLY"),
     ),
     Policy(
         "EC-01",

@@ -31,6 +31,7 @@ CENSUS_APPLIES = "harness:census:applies:"
 CENSUS_REFERENCES = "harness:census:references"
 CENSUS_EGRESS = "harness:census:egress"
 CENSUS_READ = "harness:census:read:"
+CENSUS_EVIDENCE = "harness:census:evidence:"
 # Built-in checks that judge ingress only: silent on an egress rule because it does not apply.
 INGRESS_ONLY = frozenset({"CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"})
 TIMEOUT_SECONDS = 600
@@ -214,11 +215,24 @@ def parse_report(document: Any, target: Path, mode: str = "static") -> CheckovRe
         if detail.startswith(CENSUS_READ)
     }
     reported -= read
+    # A built-in check that passed on a connected block terraform never creates (or may not).
+    evidence: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for key, record in census.items():
+        for detail in record.get("details") or []:
+            if detail.startswith(CENSUS_EVIDENCE):
+                check, state, why = detail[len(CENSUS_EVIDENCE) :].split(":", 2)
+                evidence[(check, *key)] = (state, why)
     for kind, record in records:
         key = _key(record, mode)
         if key in absent or (str(record["check_id"]), *key) in read:
             continue
-        if kind == "passed_checks":
+        void = evidence.get((str(record["check_id"]), *key))
+        if kind == "passed_checks" and void:
+            state, why = void
+            outcome = "unknown" if state == "unknown" else "fail"
+            out_list = out.unknowns if outcome == "unknown" else out.findings
+            out_list.append(_finding(record, target, mode, details=[why], outcome=outcome))
+        elif kind == "passed_checks":
             out.passed += 1
         elif kind == "skipped_checks":
             out.suppressions.append(_finding(record, target, mode, suppressed=True))

@@ -28,9 +28,16 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "terraform"
 # Shapes whose static unknowns the plan resolves: the plan's exact set (with the tfvars the
 # fixture holds as plan.tfvars). The others flag in plan mode exactly what static --strict flags.
 PLAN_RESOLVES: dict[str, set[tuple[str, str, str]]] = {
+    # Counts and for_each from inputs: the plan creates the evidence, and passes.
+    "evidence-count-unresolved": set(),
     "ports-module-map": {
         ("fail", "NET-01", 'module.sg.aws_security_group_rule.this["https"]'),
         ("fail", "NET-03", 'module.sg.aws_security_group_rule.this["redis"]'),
+    },
+    # The flag from an input is true in plan.tfvars: only the two literal false flags fail.
+    "public-access-flags": {
+        ("fail", "S3-01", "module.ignored.aws_s3_bucket.this"),
+        ("fail", "S3-01", "module.unrestricted.aws_s3_bucket.this"),
     },
 }
 # Shapes whose documents terraform knows only after apply: the plan holds no value for the

@@ -2,8 +2,10 @@
 
 Static scanning never passes what it could not read: a value it cannot resolve is an unknown
 (ports from a module's map are never read as 0-65535), a block terraform never creates is not
-reported, file()/templatefile() documents are read and judged by the same checks, partition-aware
-principals are understood, and a bucket encrypted and guarded through module outputs passes.
+reported nor counted as evidence for another (a count = 0 flow log leaves its VPC without one;
+an unresolved count makes the verdict unknown), file()/templatefile() documents are read and
+judged by the same checks, partition-aware principals are understood, a bucket encrypted and
+guarded through module outputs passes, and every public access flag is read.
 """
 
 from __future__ import annotations
@@ -28,10 +30,27 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
         ("fail", "IMDS-01", "aws_launch_template.this"),
         ("fail", "IMDS-02", "aws_launch_template.this"),
     },
+    "evidence-count-unresolved": {
+        ("unknown", "CRED-01", "aws_iam_role.api"),
+        ("unknown", "CRED-02", "aws_iam_role.api"),
+        ("unknown", "IAM-03", "aws_iam_role.api"),
+        ("unknown", "NET-01", "aws_vpc_security_group_ingress_rule.https"),
+        ("unknown", "NET-05", "aws_vpc.this"),
+    },
+    "evidence-never-created": {
+        ("fail", "CRED-02", "aws_iam_role.api"),
+        ("fail", "NET-01", "aws_vpc_security_group_ingress_rule.https"),
+        ("fail", "NET-05", "aws_vpc.this"),
+    },
     "file-trust": {("fail", "CRED-01", "aws_iam_role.this")},
     "module-bucket": set(),
     "module-input-null": {("unknown", "IMDS-01", "module.lt.aws_launch_template.this")},
     "partition-principal": {("fail", "CRED-01", "aws_iam_role.this")},
+    "public-access-flags": {
+        ("fail", "S3-01", "module.ignored.aws_s3_bucket.this"),
+        ("fail", "S3-01", "module.unrestricted.aws_s3_bucket.this"),
+        ("unknown", "S3-01", "module.from_input.aws_s3_bucket.this"),
+    },
     "ports-module-map": {
         ("unknown", "NET-01", "module.sg.aws_security_group_rule.this"),
         ("unknown", "NET-02", "module.sg.aws_security_group_rule.this"),

@@ -57,6 +57,7 @@ def test_policy_markers_match_the_checks() -> None:
         checkov.CENSUS_REFERENCES,
         checkov.CENSUS_EGRESS,
         checkov.CENSUS_READ,
+        checkov.CENSUS_EVIDENCE,
     ):
         assert f'"{constant}"' in census
 
@@ -116,6 +117,26 @@ def test_policy_document_read_from_file_replaces_checkovs_verdict() -> None:
     ]
     assert not parsed.unknowns
     assert parsed.passed == 1
+
+
+@pytest.mark.parametrize(("state", "outcome"), [("absent", "fail"), ("unknown", "unknown")])
+def test_policy_pass_on_evidence_never_created_is_void(state: str, outcome: str) -> None:
+    """A built-in check that passed on a connected block terraform never creates fails; on one
+    it may not create (an unresolved count) it is unknown; neither counts as passed."""
+    from harness.policy.checkov import CENSUS_APPLIES, CENSUS_EVIDENCE, parse_report
+
+    census = _record(
+        "CKV_TPL_CENSUS",
+        [CENSUS_APPLIES + "CKV2_AWS_11", f"{CENSUS_EVIDENCE}CKV2_AWS_11:{state}:aws_flow_log.x"],
+    )
+    report = {"results": {"passed_checks": [_record("CKV2_AWS_11")], "failed_checks": [census]}}
+    parsed = parse_report(report, Path("."))
+    flagged = [
+        (f.check, f.outcome, "aws_flow_log.x" in f.message)
+        for f in parsed.findings + parsed.unknowns
+    ]
+    assert flagged == [("CKV2_AWS_11", outcome, True)]
+    assert parsed.passed == 0
 
 
 def test_policy_plan_records_match_by_address_and_say_plan() -> None:

@@ -3,8 +3,9 @@
 checkov drops a check's UNKNOWN result (a value it could not resolve) and reports resources
 that are never created (count = 0, an empty for_each). The census check runs on every `aws_*`
 block and always reports, with details the harness reads (harness.policy.checkov): the
-built-in checks that apply to the block, so one that gave no result becomes an unknown, and
-whether terraform would create the block at all.
+built-in checks that apply to the block, so one that gave no result becomes an unknown,
+whether terraform would create the block at all, and whether a built-in check that passes on a
+connected block (a VPC's flow log) has only blocks terraform never creates (or may not) there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from checkov.terraform.checks.resource.base_resource_check import BaseResourceCh
 from checkov.terraform.checks.resource.registry import resource_registry
 from tpl_graph import Graph, Vertex  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_iamdoc import module_dir, read_file_call  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_values import first, not_created, unresolved  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import PRESENT, blocks, first, not_created, unresolved  # type: ignore[import-not-found]  # on sys.path in checkov
 
 CENSUS_ID = "CKV_TPL_CENSUS"
 ABSENT = "harness:census:absent"
@@ -32,6 +33,21 @@ EGRESS = "harness:census:egress"
 # "<prefix><check id>:<PASSED|FAILED>:<check name>": a built-in check's result on an IAM
 # document the harness read from file()/templatefile(), which checkov leaves unread.
 READ = "harness:census:read:"
+# "<prefix><check id>:<absent|unknown>:<why>": a built-in check below passes on the existence
+# of a connected block, and every such block is never created (absent) or may not be (unknown).
+EVIDENCE = "harness:census:evidence:"
+# Built-in checks satisfied by a connected block (checkov's `connection ... exists`): the
+# checked type -> check id -> the evidence types. checkov counts a block with count = 0.
+EVIDENCE_OF: dict[str, dict[str, tuple[str, ...]]] = {
+    "aws_vpc": {
+        "CKV2_AWS_11": ("aws_flow_log",),
+        "CKV2_AWS_12": ("aws_default_security_group",),
+    },
+    "aws_s3_bucket": {
+        "CKV2_AWS_6": ("aws_s3_bucket_public_access_block",),
+        "CKV_AWS_145": ("aws_s3_bucket_server_side_encryption_configuration",),
+    },
+}
 IAM_TYPES = (
     "aws_iam_policy",
     "aws_iam_role_policy",
@@ -59,7 +75,30 @@ def _details(registry: Any, kind: str, type_: str, conf: dict[str, Any], graph: 
         details.append(EGRESS)
     if type_ in IAM_TYPES and kind == "resource":
         details.extend(_read_document_results(registry, type_, conf, graph))
+    details.extend(_evidence(type_, conf, graph))
     return details
+
+
+def _evidence(type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+    """For each built-in check of EVIDENCE_OF: whether its connected evidence is only blocks
+    terraform never creates (its pass is void) or may not create (its pass is unknown)."""
+    out = []
+    for check, types in EVIDENCE_OF.get(type_, {}).items():
+        if check == "CKV_AWS_145" and blocks(conf, "server_side_encryption_configuration"):
+            continue  # the bucket's own (legacy) block is evidence enough
+        linked = [c for v in graph.find(conf) for c in graph.connected(v, types)]
+        if not linked or any(graph.presence(c)[0] == PRESENT for c in linked):
+            continue
+        doubts = sorted({d for d in (graph.doubt(c) for c in linked) if d})
+        if doubts:
+            out.append(f"{EVIDENCE}{check}:unknown:" + "; ".join(doubts))
+        else:
+            names = ", ".join(sorted({c.address for c in linked}))
+            out.append(
+                f"{EVIDENCE}{check}:absent:{names} is never created (count = 0 or an empty "
+                "for_each): no evidence"
+            )
+    return out
 
 
 def _read_document_results(

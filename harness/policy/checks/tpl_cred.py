@@ -117,21 +117,30 @@ def granted_services(policies: list[Attached]) -> tuple[set[str], list[str]]:
     return services, unknown
 
 
-def endpoint_services(graph: Graph, root: str | None) -> set[str]:
-    """Service names (`s3`, `ssm`, `ecr.api`) of the VPC endpoints under one root configuration."""
+def endpoint_services(graph: Graph, root: str | None) -> tuple[set[str], dict[str, str]]:
+    """Service names (`s3`, `ssm`, `ecr.api`) of the VPC endpoints under one root configuration
+    that terraform creates, and those of endpoints it may not create (with why)."""
     found: set[str] = set()
-    for endpoint in graph.of_type("aws_vpc_endpoint", root):
+    doubtful: dict[str, str] = {}
+    for endpoint in graph.of_type("aws_vpc_endpoint", root):  # count = 0: left out
         config = endpoint.config
-        names = [str(n) for n in as_list(config.get("service_name"))]
-        for name in names:
+        services: set[str] = set()
+        for name in (str(n) for n in as_list(config.get("service_name"))):
             if "each." in name:
                 keys = first(config, "for_each")
-                found.update(str(k) for k in (keys if isinstance(keys, dict) else as_list(keys)))
+                if isinstance(keys, (dict, list, set, tuple)):  # else unresolved: names unknown
+                    services.update(str(k) for k in keys)  # a map: its keys
                 continue
             # com.amazonaws.<region>.<service>; the region is often an interpolation.
             tail = re.sub(r"\$\{[^}]*\}", "region", name).split("com.amazonaws.", 1)[-1]
-            found.add(tail.split(".", 1)[1] if "." in tail else tail)
-    return found
+            services.add(tail.split(".", 1)[1] if "." in tail else tail)
+        doubt = graph.doubt(endpoint)
+        if doubt:
+            # An unresolved for_each hides which services it names: it may be any of them.
+            doubtful.update((service, doubt) for service in services or {"*"})
+        else:
+            found.update(services)
+    return found, doubtful
 
 
 class CredentialEndpoints(TplCheck):
@@ -148,13 +157,17 @@ class CredentialEndpoints(TplCheck):
         """Fail a service granted to an instance role with no endpoint in the same root."""
         problems: list[str] = []
         for role in _instance_roles(conf, graph):
-            services, unknown = granted_services(role_policies(graph, role))
-            problems.extend(unknown)
+            services, unread = granted_services(role_policies(graph, role))
+            problems.extend(unread)
             # A role whose configuration builds no VPC (e.g. the Packer build role in a global
             # root) runs in VPCs built elsewhere: any endpoint of the scanned tree counts.
             scope: str | None = role.root if graph.of_type("aws_vpc", role.root) else None
-            have = endpoint_services(graph, scope)
+            have, maybe = endpoint_services(graph, scope)
             for service in sorted(services - have):
+                doubt = maybe.get(service) or maybe.get("*")
+                if doubt:
+                    problems.append(unknown(f"granted {service}, endpoint {doubt}"))
+                    continue
                 problems.append(
                     f"granted {service} but no aws_vpc_endpoint for it in "
                     f"{scope or 'the scanned configuration'}"

@@ -107,6 +107,7 @@ class Graph:
         self._by_address: dict[str, list[Vertex]] = {}
         self._by_type: dict[str, list[Vertex]] = {}
         self._roots: dict[int, str] = {}
+        self._presence: dict[int, tuple[str, str]] = {}
         self.out_edges: dict[int, list[tuple[int, str]]] = {}
         self._plan_expressions: dict[str, dict[str, list[str]]] = {}
         # In a plan scan: per planned address, terraform's `after_unknown` (values known only
@@ -210,7 +211,7 @@ class Graph:
         return [
             self._by_index[t]
             for t, label in self.out_edges.get(vertex.index, [])
-            if label.startswith(label_prefix) and t in self._by_index
+            if label.startswith(label_prefix) and t in self._by_index and self.exists(t)
         ]
 
     def referrers(self, vertex: Vertex, type_: str | None = None) -> list[Vertex]:
@@ -218,7 +219,9 @@ class Graph:
         return [
             self._by_index[s]
             for s, _ in self.in_edges.get(vertex.index, [])
-            if s in self._by_index and (type_ is None or self._by_index[s].type == type_)
+            if s in self._by_index
+            and (type_ is None or self._by_index[s].type == type_)
+            and self.exists(s)
         ]
 
     def expression_references(self, vertex: Vertex, label_prefix: str) -> list[str]:
@@ -229,10 +232,12 @@ class Graph:
             r for label, refs in expressions.items() if label.startswith(label_prefix) for r in refs
         ]
 
-    def users(self, vertex: Vertex, type_: str, label_prefix: str = "") -> list[Vertex]:
+    def users(
+        self, vertex: Vertex, type_: str, label_prefix: str = "", absent: bool = False
+    ) -> list[Vertex]:
         """Blocks of one type whose attribute (starting with `label_prefix`) references `vertex`,
         directly or through module outputs, calls, variables and locals (a bucket's policy
-        attached in another module)."""
+        attached in another module); blocks terraform never creates only when `absent`."""
         found: list[Vertex] = []
         seen: set[int] = {vertex.index}
         todo = [vertex]
@@ -243,7 +248,8 @@ class Graph:
                     continue
                 if ref.type == type_ and label.startswith(label_prefix):
                     seen.add(ref.index)
-                    found.append(ref)
+                    if absent or self.exists(ref.index):
+                        found.append(ref)
                 elif ref.kind in ("output", "module", "variable", "locals"):
                     seen.add(ref.index)
                     todo.append(ref)
@@ -251,7 +257,57 @@ class Graph:
 
     def of_type(self, type_: str, root: str | None = None) -> list[Vertex]:
         """Every resource/data block of one type, optionally only under one root configuration."""
-        return [v for v in self._by_type.get(type_, []) if root is None or self.root_of(v) == root]
+        return [
+            v
+            for v in self._by_type.get(type_, [])
+            if (root is None or self.root_of(v) == root) and self.exists(v.index)
+        ]
+
+    def presence(self, vertex: Vertex) -> tuple[str, str]:
+        """Whether terraform creates the block (tpl_values.presence), computed once per vertex.
+
+        A for_each over a root variable without a default looks empty (checkov renders it as
+        `{}`) while terraform would ask for the value: undecided, not absent.
+        """
+        values = _values()
+        if vertex.index not in self._presence:
+            state = (values.PRESENT, "")
+            self._presence[vertex.index] = state  # a reference cycle ends here
+            if vertex.kind in ("resource", "data"):
+                state = values.presence(vertex.config)
+                if state[0] == values.ABSENT and self.undefaulted_inputs(vertex, "for_each"):
+                    state = (values.UNDECIDED, "for_each comes from a variable without a default")
+            self._presence[vertex.index] = state
+        return self._presence[vertex.index]
+
+    def exists(self, index: int) -> bool:
+        """Whether the block at `index` may be created: a block with count = 0 or an empty
+        for_each is no evidence for another block's check (the lookups leave it out)."""
+        vertex = self._by_index.get(index)
+        return vertex is None or self.presence(vertex)[0] != _values().ABSENT
+
+    def doubt(self, vertex: Vertex) -> str | None:
+        """Why it is unknown whether terraform creates the block (an unresolved count or
+        for_each), or None: evidence from such a block makes a verdict unknown, never a pass."""
+        state, why = self.presence(vertex)
+        undecided = state == _values().UNDECIDED
+        return f"{vertex.address}: {why} (it may not be created)" if undecided else None
+
+    def connected(self, vertex: Vertex, types: Iterable[str]) -> list[Vertex]:
+        """Blocks of `types` linked to `vertex` by an edge either way (as checkov's connection
+        conditions see them) or using it through module outputs and variables, created or not."""
+        wanted = set(types)
+        indexes = {t for t, _ in self.out_edges.get(vertex.index, [])} | {
+            s for s, _ in self.in_edges.get(vertex.index, [])
+        }
+        found = {
+            v.index: v
+            for v in (self._by_index.get(i) for i in indexes)
+            if v is not None and v.type in wanted
+        }
+        for type_ in wanted:
+            found.update((v.index, v) for v in self.users(vertex, type_, absent=True))
+        return list(found.values())
 
     def root_of(self, vertex: Vertex) -> str:
         """`vertex.root`, computed once per vertex."""
@@ -302,6 +358,14 @@ class Graph:
                 argument = v.name.split(".")[-1]
                 todo.extend(t for t in self.targets(call, argument) if t.kind == "variable")
         return found
+
+
+def _values() -> Any:
+    """The tpl_values module, imported on first use: harness.policy.plan imports this module
+    outside checkov, where the checks directory is not on sys.path."""
+    import tpl_values  # type: ignore[import-not-found]  # on sys.path in checkov
+
+    return tpl_values
 
 
 ORIGINAL_CONFIGURATION = "harness_original_configuration"

@@ -272,19 +272,23 @@ def role_policies(graph: Graph, role: Vertex) -> list[Attached]:
             ]
         doubt = after_apply(graph, role, "inline_policy")
         out.append(Attached(f"{role.address} inline_policy", statements, unknown=doubt))
-    for ref in _role_referrers(graph, role):
+    for ref in _role_referrers(graph, role):  # those never created are left out
+        found: list[Attached] = []
         if ref.type == "aws_iam_role_policy":
-            out.append(_attached(graph, ref))
+            found.append(_attached(graph, ref))
         elif ref.type in ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment"):
             policies = [
                 p for p in graph.through_variables(ref, "policy_arn") if p.type == "aws_iam_policy"
             ]
             for policy in policies:
-                out.append(_attached(graph, policy))
+                found.append(_attached(graph, policy))
             if not policies:
-                out.append(
+                found.append(
                     Attached(ref.address, [], managed_arn=str(first(ref.config, "policy_arn")))
                 )
+        # An attachment that may not be created holds statements nobody can count on.
+        doubt = graph.doubt(ref)
+        out.extend(Attached(a.source, [], unknown=doubt) if doubt else a for a in found)
     for arn in as_list(role.config.get("managed_policy_arns")):
         out.append(Attached(f"{role.address} managed_policy_arns", [], managed_arn=str(arn)))
     return out

@@ -22,8 +22,19 @@ LB_WORDS = ("alb", "lb", "load_balancer", "loadbalancer")
 
 
 def _is_lb_group(graph: Graph, group: Vertex) -> bool:
-    """A security group that a load balancer uses."""
+    """A security group that a load balancer uses (one never created is left out)."""
     return any(ref.type in LB_TYPES for ref in graph.referrers(group))
+
+
+def _lb_doubt(graph: Graph, groups: list[Vertex]) -> str | None:
+    """Why a group counts as a load balancer's only through a load balancer that may not be
+    created (an unresolved count or for_each), or None."""
+    for group in groups:
+        balancers = [ref for ref in graph.referrers(group) if ref.type in LB_TYPES]
+        doubts = [graph.doubt(lb) for lb in balancers]
+        if balancers and all(doubts):
+            return doubts[0]
+    return None
 
 
 def _is_endpoint_group(graph: Graph, group: Vertex) -> bool:
@@ -120,7 +131,10 @@ class WorldIngress(TplCheck):
             if not rule.world and ("cidrs" not in rule.unresolved or refused):
                 continue
             found = _world_problems(rule, groups, graph)
-            if rule.world and not rule.unresolved_ports:
+            doubt = _lb_doubt(graph, groups)
+            if rule.world and not rule.unresolved_ports and not found and doubt:
+                problems.append(unknown(f"{rule.where}: open to the internet; {doubt}"))
+            elif rule.world and not rule.unresolved_ports:
                 problems.extend(found)
             elif found:
                 # Unresolved CIDRs may be the world, unresolved ports may be any: not decided.

@@ -1,4 +1,5 @@
-"""S3-01 (TLS-only bucket policy), EC-01 (Redis as an encrypted replication group), EBS-01."""
+"""S3-01 (public access block, encryption, TLS-only bucket policy), EC-01 (Redis as an encrypted
+replication group), EBS-01."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_iamdoc import Statement, after_apply, policy_statements  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_values import blocks, first, truthy, unknown  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import blocks, first, truthy, unknown, unresolved  # type: ignore[import-not-found]  # on sys.path in checkov
 
 
 def _denies_plain_http(st: Statement) -> bool:
@@ -42,18 +43,89 @@ class S3TlsOnly(TplCheck):
             statements.extend(policy_statements(graph, bucket, "policy"))
             for policy in graph.users(bucket, "aws_s3_bucket_policy", "bucket"):
                 doubt = after_apply(graph, policy, "policy")
+                maybe = graph.doubt(policy)
                 if doubt:
                     doubts.append(unknown(doubt))
+                elif maybe and any(
+                    _denies_plain_http(st) for st in policy_statements(graph, policy, "policy")
+                ):
+                    doubts.append(unknown(maybe))
                 else:
                     statements.extend(policy_statements(graph, policy, "policy"))
         if any(_denies_plain_http(st) for st in statements):
             return []
-        if doubts:  # a policy known only after apply may hold the Deny
+        if doubts:  # a policy known only after apply, or maybe never created, may hold the Deny
             return doubts
         return [
             "no bucket policy denying s3:* to * when aws:SecureTransport is false "
             "(add an aws_s3_bucket_policy with that Deny)"
         ]
+
+
+PUBLIC_ACCESS_FLAGS = (
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+)
+
+
+class S3PublicAccessBlock(TplCheck):
+    """Every bucket has a public access block whose four flags are literally true.
+
+    CKV2_AWS_6 reads only block_public_acls and block_public_policy: a block that turns
+    ignore_public_acls or restrict_public_buckets off (public ACLs and public policies take
+    effect again) passes it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_S3_PUBLIC_ACCESS",
+            "S3 bucket public access block sets all four flags to true",
+            ("aws_s3_bucket",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail a bucket without a public access block, or whose block sets a flag to false or
+        leaves it out; a flag (or the block's count) that cannot be read is unknown."""
+        problems: list[str] = []
+        doubts: list[str] = []
+        complete = False
+        for bucket in graph.find(conf):
+            for block in graph.users(bucket, "aws_s3_bucket_public_access_block", "bucket"):
+                wrong, unread = _public_access_problems(graph, block)
+                maybe = graph.doubt(block)
+                problems.extend(wrong)
+                if maybe and not wrong:
+                    doubts.append(unknown(maybe))
+                doubts.extend(unread)
+                complete = complete or not (wrong or unread or maybe)
+        if problems:
+            return problems
+        if complete:
+            return []
+        if doubts:
+            return doubts
+        return ["no aws_s3_bucket_public_access_block (all four flags true) for this bucket"]
+
+
+def _public_access_problems(graph: Graph, block: Any) -> tuple[list[str], list[str]]:
+    """The flags of a public access block that are not true, and those that cannot be read."""
+    wrong: list[str] = []
+    unread: list[str] = []
+    for flag in PUBLIC_ACCESS_FLAGS:
+        value = first(block.config, flag)
+        if graph.unknown_after_apply(block, flag):
+            unread.append(unknown(f"{block.address} {flag} is known only after apply"))
+        elif truthy(value):
+            continue
+        elif value is None:
+            wrong.append(f"{block.address}: {flag} is not set (it defaults to false)")
+        elif unresolved(value):
+            unread.append(unknown(f"{block.address} {flag} = {str(value)[:80]} could not be read"))
+        else:
+            wrong.append(f"{block.address}: {flag} = {str(value).lower()} (must be true)")
+    return wrong, unread
 
 
 SSE_ALGORITHMS = ("aws:kms", "aws:kms:dsse", "AES256")
@@ -76,13 +148,20 @@ class S3DefaultEncryption(TplCheck):
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
         """Fail a bucket with no (or an unknown) default encryption algorithm."""
         algorithms = []
+        doubts = []
         for legacy in blocks(conf, "server_side_encryption_configuration"):
             algorithms.extend(_algorithms(legacy))
         for bucket in graph.find(conf):
             for sse in graph.users(
                 bucket, "aws_s3_bucket_server_side_encryption_configuration", "bucket"
             ):
-                algorithms.extend(_algorithms(sse.config))
+                maybe = graph.doubt(sse)
+                if maybe:
+                    doubts.append(unknown(maybe))
+                else:
+                    algorithms.extend(_algorithms(sse.config))
+        if not algorithms and doubts:
+            return doubts
         if not algorithms:
             return ["no server-side encryption configuration (aws:kms, or AES256 for log buckets)"]
         wrong = [a for a in algorithms if a not in SSE_ALGORITHMS and not _expression(a)]
@@ -151,6 +230,7 @@ class LaunchTemplateEbsEncrypted(TplCheck):
         return problems
 
 
+public_access = S3PublicAccessBlock()
 tls_only = S3TlsOnly()
 sse = S3DefaultEncryption()
 replication_group = RedisReplicationGroup()

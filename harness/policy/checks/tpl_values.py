@@ -118,13 +118,30 @@ def present_blocks(conf: dict[str, Any], key: str) -> tuple[list[dict[str, Any]]
 
 def not_created(conf: dict[str, Any]) -> bool:
     """A resource whose count is 0 or whose for_each is empty: terraform creates no instance."""
-    count = first(conf, "count")
-    if isinstance(count, (int, float)) and not isinstance(count, bool) and count == 0:
-        return True
-    if isinstance(count, str) and count.strip() == "0":
-        return True
+    return presence(conf)[0] == ABSENT
+
+
+PRESENT = "present"
+ABSENT = "absent"
+UNDECIDED = "undecided"
+
+
+def presence(conf: dict[str, Any]) -> tuple[str, str]:
+    """Whether terraform creates the block: PRESENT, ABSENT (count 0, empty for_each) or
+    UNDECIDED (a count or for_each the renderer left unresolved), and why for the last."""
+    if "count" in conf:
+        count = first(conf, "count")
+        if isinstance(count, bool):
+            return UNDECIDED, f"count = {count} is not a number"
+        if isinstance(count, (int, float)):
+            return (ABSENT, "") if count == 0 else (PRESENT, "")
+        if isinstance(count, str) and re.fullmatch(r"\s*\d+(\.0+)?\s*", count):
+            return (ABSENT, "") if float(count) == 0 else (PRESENT, "")
+        return UNDECIDED, f"count = {str(count)[:80]} could not be resolved"
     if "for_each" in conf:
         each = conf["for_each"]
         value = each[0] if isinstance(each, list) and len(each) == 1 else each
-        return isinstance(value, (list, dict, set, tuple)) and not value
-    return False
+        if isinstance(value, (list, dict, set, tuple)):
+            return (PRESENT, "") if value else (ABSENT, "")
+        return UNDECIDED, f"for_each = {str(value)[:80]} could not be resolved"
+    return PRESENT, ""
