@@ -70,6 +70,7 @@ def merge(results: list[ScanResult]) -> ScanResult:
         merged.suppressions.extend(result.suppressions)
         merged.parse_errors.extend(result.parse_errors)
         merged.roots.extend(result.roots)
+        merged.cached.extend(result.cached)
         merged.passed += result.passed
         merged.resource_count += result.resource_count
         merged.seconds += result.seconds
@@ -134,6 +135,8 @@ def _policy(args: argparse.Namespace) -> int:
         result = plan_scan(args.plan, args.var_file, progress=progress)
     else:
         result = merge([scan(path) for path in args.paths])
+        for path in result.cached:
+            print(f"policy {path}: cached (checkov not run)", file=sys.stderr, flush=True)
     if args.strict:
         result = result.strict()
     for output in args.output:

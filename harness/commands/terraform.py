@@ -39,12 +39,12 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"validating {len(roots)} roots and modules, {os.cpu_count() or 1} at a time", flush=True)
     started = time.monotonic()
 
-    def report(root: str, error: str | None) -> None:
+    def report(root: str, error: str | None, cached: bool) -> None:
         elapsed = f"{time.monotonic() - started:5.1f}s"
-        print(
-            f"{elapsed} ok    {root}" if error is None else f"{elapsed} FAIL  {root}: {error}",
-            flush=True,
-        )
+        if error is not None:
+            print(f"{elapsed} FAIL  {root}: {error}", flush=True)
+        else:
+            print(f"{elapsed} ok    {root}{': cached' if cached else ''}", flush=True)
 
     copy = copy_template()
     try:

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import checkcache
 from harness.errors import PolicyError
 from harness.paths import REPO_ROOT
+from harness.policy import scancache
 from harness.policy.catalogue import checkov_check_ids, policy_of
 from harness.policy.findings import Finding
 
@@ -47,6 +49,8 @@ class CheckovReport:
     passed: int = 0
     resource_count: int = 0
     parse_errors: list[str] = field(default_factory=list)
+    # checkov's report came from harness.checkcache (same files, checks and checkov).
+    cached: bool = False
 
 
 def checkov_binary() -> str:
@@ -71,14 +75,23 @@ def checkov_binary() -> str:
 def run_checkov(target: Path, skip: list[Path] | None = None) -> CheckovReport:
     """Scan a directory (or one .tf file) with the catalogue's built-in and custom checks,
     leaving out the files in `skip` (unreadable ones, reported by the caller)."""
-    return parse_report(checkov_document(target, skip), target)
+    document, cached = static_document(target, skip)
+    report = parse_report(document, target)
+    report.cached = cached
+    return report
 
 
 def checkov_document(target: Path, skip: list[Path] | None = None) -> Any:
-    """checkov's JSON report for a directory (or one .tf file), before any mapping to policies.
+    """checkov's JSON report for a directory (or one .tf file), before any mapping to policies."""
+    return static_document(target, skip)[0]
+
+
+def static_document(target: Path, skip: list[Path] | None = None) -> tuple[Any, bool]:
+    """checkov's JSON report for a directory (or one .tf file), and whether it was cached.
 
     One file is scanned as its directory with the other files left out: `checkov -f` would not
-    load the modules the file calls.
+    load the modules the file calls. A complete report is cached by what decides it
+    (harness.policy.scancache); HARNESS_CHECK_CACHE=0 always runs checkov.
     """
     skipped = list(skip or [])
     if target.is_dir():
@@ -90,10 +103,19 @@ def checkov_document(target: Path, skip: list[Path] | None = None) -> Any:
             for f in directory.iterdir()
             if f.suffix in (".tf", ".tfvars") and f.name != target.name
         ]
+    # Absolute: checkov's report then names no path relative to the working directory.
+    directory = directory.absolute()
     where = ["-d", str(directory)]
     for path in skipped:
-        where += ["--skip-path", re.escape(str(path.relative_to(directory)))]
-    return _run([*where, "--framework", "terraform"], target)
+        where += ["--skip-path", re.escape(str(path.absolute().relative_to(directory)))]
+    checks = [*checkov_check_ids(), CENSUS_ID]  # as _run passes them
+    return checkcache.cached(
+        lambda: scancache.scan_inputs(directory, skipped, checks, checkov_binary()),
+        lambda: _run([*where, "--framework", "terraform"], target),
+        keep=scancache.complete,
+        encode=lambda document: scancache.stored(document, directory),
+        decode=lambda document: scancache.restored(document, directory),
+    )
 
 
 def plan_document(plan_file: Path, repo_root: Path) -> Any:

@@ -47,6 +47,8 @@ class ScanResult:
     seconds: float = 0.0
     # The scanned paths as given: SARIF names files relative to their common directory.
     roots: list[str] = field(default_factory=list)
+    # Scanned paths whose checkov report came from the check cache (harness.checkcache).
+    cached: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -54,6 +54,8 @@ def scan(path: Path | str) -> ScanResult:
         result.suppressions.extend(report.suppressions)
         result.passed += report.passed
         result.resource_count += report.resource_count
+        if report.cached:
+            result.cached.append(str(target))
         errors.extend(parse_error(Path(p)) for p in report.parse_errors)
     if pkr_files:
         findings, suppressions, sources, pkr_errors = check_packer(pkr_files)
