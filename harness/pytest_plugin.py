@@ -5,17 +5,28 @@ generated from harness.roots) applies that root and what it depends on, once per
 hands out its plan, outputs and resources; `terraform_root` does the same for any directory of
 the template (a module of your own). `--harness-attach RUN_ID` reuses a run kept with
 `--harness-keep` (or started with `python -m harness account up`) instead of building one.
+
+Integration tests are grouped by the account they need (`@pytest.mark.account_group(name)`, by
+default one group per test module). Under pytest-xdist (`-n N --dist loadgroup`) a group runs
+whole on one worker, and every worker has its own account: its own moto server, data plane,
+run id and chain of roots, so no two groups ever call one server at the same time.
+`--harness-group NAME` runs one group alone (a CI shard); `--harness-list-groups FILE` writes
+the groups of the collected tests as JSON.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.account import Account, Seed, new_run_id
+from harness.groups import GROUP_MARK, MAP_DIR_KEY, account_group
 from harness.hcl import Config, config_dirs, load_dir
 from harness.paths import TEMPLATE_DIR, check_run_id, run_dir
 from harness.roots import ROOTS
@@ -25,6 +36,11 @@ ACCOUNT_OPTION = "--harness-account"
 KEEP_OPTION = "--harness-keep"
 RUN_ID_OPTION = "--harness-run-id"
 ATTACH_OPTION = "--harness-attach"
+GROUP_OPTION = "--harness-group"
+LIST_GROUPS_OPTION = "--harness-list-groups"
+_MAP_DIR = pytest.StashKey[Path]()
+# project_name() keeps 12 characters of a run id: each worker's suffix must survive that cut.
+PROJECT_NAME_LENGTH = 12
 
 
 def _env_flag(name: str) -> bool:
@@ -60,10 +76,62 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="reuse a kept run: its account, its template copy and the roots in its state "
         "(env HARNESS_ATTACH); nothing is torn down",
     )
+    group.addoption(
+        GROUP_OPTION,
+        default=os.environ.get("HARNESS_GROUP") or None,
+        metavar="NAME",
+        help="run only the integration tests of one account group, as one CI shard does "
+        "(env HARNESS_GROUP; list them with --harness-list-groups)",
+    )
+    group.addoption(
+        LIST_GROUPS_OPTION,
+        default=None,
+        metavar="FILE",
+        help="write the account groups of the collected tests to FILE as a JSON list "
+        "(use with --collect-only)",
+    )
+
+
+def _workers(config: pytest.Config) -> int:
+    """How many pytest-xdist workers the controller starts (0 without xdist)."""
+    try:
+        value = config.getoption("numprocesses")
+    except ValueError:
+        return 0
+    return int(value or 0)
+
+
+def _worker_id(config: pytest.Config) -> str | None:
+    """This process's pytest-xdist worker id (gw0, gw1, ...), or None outside a worker."""
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else None
+
+
+def worker_run_id(run_id: str, worker: str) -> str:
+    """The run id of one xdist worker: the given id with the worker's name appended.
+
+    Names keep the first 12 characters of a run id, so an id too long to keep the suffix would
+    make two workers create the same names: that is a usage error, not a silent collision.
+    """
+    from harness.account.core import project_name
+
+    combined = f"{run_id}-{worker}"
+    if project_name(combined) != combined.lower():
+        room = PROJECT_NAME_LENGTH - len(worker) - 1
+        raise pytest.UsageError(
+            f"{RUN_ID_OPTION}={run_id}: with pytest-xdist every worker's run id is "
+            f"<id>-{worker}, which names must keep whole; give at most {room} characters"
+        )
+    return combined
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Check the run ids before any fixture turns them into paths or names."""
+    """Register the group mark; check the run ids before any fixture turns them into names."""
+    config.addinivalue_line(
+        "markers",
+        f"{GROUP_MARK}(name): integration tests that share one account (moto server, data "
+        "plane, chain of roots); the default group is the test module's name",
+    )
     for option in (RUN_ID_OPTION, ATTACH_OPTION):
         value = config.getoption(option)
         if value:
@@ -77,9 +145,89 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{ATTACH_OPTION}={attach}: no kept run {run_dir(str(attach)) / RUN_FILE}; keep one "
             f"with {KEEP_OPTION} or `python -m harness account up --run-id {attach}`"
         )
+    if attach and _workers(config) > 1:
+        raise pytest.UsageError(
+            f"{ATTACH_OPTION}={attach}: a kept run is one account; run it with one worker "
+            "(-n 0 or -n 1), not several"
+        )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give every integration test its xdist group and keep only --harness-group's tests.
+
+    tryfirst: a worker writes its group map after -m and -k have chosen the tests, in
+    pytest_collection_finish; choosing the group first keeps the map to what runs.
+    """
+    _skip_aws_without_opt_in(config, items)
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        name = account_group(item)
+        if name is not None:
+            groups.setdefault(name, []).append(item)
+    wanted = config.getoption(GROUP_OPTION)
+    if not wanted:
+        return
+    if wanted not in groups:
+        known = ", ".join(sorted(groups)) or "none collected"
+        raise pytest.UsageError(f"{GROUP_OPTION}={wanted}: no such group (groups: {known})")
+    chosen = set(groups[wanted])
+    config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+    items[:] = [item for item in items if item in chosen]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A worker's group map for the scheduler; --harness-list-groups FILE: the groups as JSON."""
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput and workerinput.get(MAP_DIR_KEY):
+        from harness.groups import write_group_map
+
+        write_group_map(Path(workerinput[MAP_DIR_KEY]), workerinput["workerid"], session.items)
+    target = session.config.getoption(LIST_GROUPS_OPTION)
+    if not target:
+        return
+    names = sorted({name for item in session.items if (name := account_group(item))})
+    path = os.path.abspath(str(target))
+    partial = f"{path}.partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(names) + "\n")
+    os.replace(partial, path)
+
+
+def _group_map_dir(config: pytest.Config) -> Path:
+    """The controller's directory for the workers' group maps (made once, removed at exit)."""
+    directory = config.stash.get(_MAP_DIR, None)
+    if directory is None:
+        import tempfile
+
+        directory = Path(tempfile.mkdtemp(prefix="harness-groups-"))
+        config.stash[_MAP_DIR] = directory
+        config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
+    return directory
+
+
+def _loadgroup(config: pytest.Config) -> bool:
+    return bool(config.getoption("dist", None) == "loadgroup")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller, before a worker starts: where it writes the groups it collects."""
+    if _loadgroup(node.config):
+        node.workerinput[MAP_DIR_KEY] = str(_group_map_dir(node.config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` schedules the harness's account groups (see harness/groups.py)."""
+    if not _loadgroup(config):
+        return None
+    from harness.groups import GroupScheduling
+
+    return GroupScheduling(config, _group_map_dir(config), log)
+
+
+def _skip_aws_without_opt_in(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip tests marked aws unless the real-account opt-in is given, saying what to set."""
     from harness.account import aws_opt_in_missing
 
@@ -104,7 +252,13 @@ def _keep(config: pytest.Config) -> bool:
 @pytest.fixture(scope="session")
 def run_id(request: pytest.FixtureRequest) -> str:
     """The run id: names carry it as a prefix, resources as the tag harness:run-id."""
-    given = _attached(request.config) or request.config.getoption(RUN_ID_OPTION)
+    attached = _attached(request.config)
+    if attached:
+        return attached
+    given = request.config.getoption(RUN_ID_OPTION)
+    worker = _worker_id(request.config)
+    if given and worker:
+        return worker_run_id(str(given), worker)
     return str(given) if given else new_run_id("t")
 
 

@@ -180,6 +180,24 @@ MUTANTS: tuple[Mutant, ...] = (
         SCAN,
     ),
     _m(
+        "net05-flow-log-count-zero",
+        "policy:NET-05",
+        "terraform/modules/network/flow_logs.tf",
+        'resource "aws_flow_log" "this" {\n  vpc_id',
+        'resource "aws_flow_log" "this" {\n  count                = 0\n  vpc_id',
+        "the flow log is declared but never created",
+        SCAN,
+    ),
+    _m(
+        "cred02-s3-endpoint-count-zero",
+        "policy:CRED-02",
+        "terraform/modules/network/endpoints.tf",
+        'resource "aws_vpc_endpoint" "s3" {\n  vpc_id',
+        'resource "aws_vpc_endpoint" "s3" {\n  count             = 0\n  vpc_id',
+        "the S3 endpoint is declared but never created",
+        SCAN,
+    ),
+    _m(
         "alb01-http-forward",
         "policy:ALB-01",
         f"{_API}/listener.tf",
@@ -208,6 +226,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "unaudited traffic",
         SCAN,
     ),
+    # The policy scan first, though slower than the guard: these two flags are the ones
+    # CKV2_AWS_6 does not read, and the run's killer shows the gate itself refuses them.
     _m(
         "s301-ignore-acls",
         "policy:S3-01",
@@ -215,8 +235,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "ignore_public_acls      = true",
         "ignore_public_acls      = false",
         "public ACLs take effect again",
-        GUARDS,
         SCAN,
+        GUARDS,
     ),
     _m(
         "s301-restrict",
@@ -225,8 +245,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "restrict_public_buckets = true",
         "restrict_public_buckets = false",
         "public bucket policies take effect",
-        GUARDS,
         SCAN,
+        GUARDS,
     ),
     _m(
         "s301-block-acls",

@@ -11,7 +11,7 @@ from harness import cli
 from harness.commands import mutate as command
 from harness.errors import FINDINGS, OK, USAGE, UsageError
 from harness.mutate import Mutant, check_targets, killer_of
-from harness.mutate.catalogue import MUTANTS
+from harness.mutate.catalogue import MUTANTS, SCAN
 from harness.paths import ANSIBLE_DIR, REPO_ROOT
 from harness.policy.catalogue import CATALOGUE
 
@@ -63,6 +63,26 @@ def test_mutate_catalogue_covers_every_role(role: str) -> None:
 def test_mutate_catalogue_covers_the_release_path_key_sync_and_sweeper(area: str) -> None:
     """The release path, the state bucket, the key sync and the sweeper have mutants."""
     assert any(m.area == area for m in MUTANTS)
+
+
+@pytest.mark.parametrize("flag", ["ignore_public_acls", "restrict_public_buckets"])
+def test_mutate_catalogue_public_access_flags_are_the_policy_scans_to_kill(flag: str) -> None:
+    """The two public access flags CKV2_AWS_6 does not read have a mutant that names the policy
+    scan first (-x stops at the first failing test: the killer shows the gate refused it)."""
+    mutants = [m for m in MUTANTS if m.find.startswith(flag) and m.replace.endswith("false")]
+    assert mutants, f"no mutant turns {flag} off"
+    assert all(m.tests[0].startswith("tests/policy/") for m in mutants)
+
+
+@pytest.mark.parametrize(
+    "mutant_id", ["net05-flow-log-count-zero", "cred02-s3-endpoint-count-zero"]
+)
+def test_mutate_catalogue_evidence_never_created_is_caught_by_the_scan(mutant_id: str) -> None:
+    """A flow log or endpoint declared with count = 0 is a mutant for the policy scan (it used
+    to pass as evidence for the VPC)."""
+    mutant = next(m for m in MUTANTS if m.id == mutant_id)
+    assert "count" in mutant.replace
+    assert mutant.tests == (SCAN,)
 
 
 def test_mutate_catalogue_targets_are_found_exactly_once() -> None:
