@@ -133,9 +133,23 @@ RUN_FLAGS = --account=$(ACCOUNT) $(if $(RUN_ID),--run-id=$(RUN_ID))
 bluegreen: setup ## The main job: a whole blue/green release on an ephemeral account (ACCOUNT=moto|aws, RUN_ID=, KEEP=1)
 	$(BIN)/python -m harness bluegreen rehearse $(RUN_FLAGS) $(if $(KEEP),--keep)
 
+# Integration tests run in account groups (harness/groups.py), each whole on one pytest-xdist
+# worker with its own moto server and roots. WORKERS=auto: the machine's cores; the groups
+# spend most of their time in the provider's waits, so more workers than cores still gain.
+WORKERS ?= auto
+GROUP ?=
+INTEGRATION_ARGS = $(if $(GROUP),--harness-group=$(GROUP),-n $(WORKERS) --dist loadgroup)
+
 .PHONY: test-integration
-test-integration: setup ## Integration suite: every environment, blue/green and teardown on the ephemeral account
-	$(call run_suite,tests/integration,integration and not aws,integration)
+test-integration: setup ## Integration suite: every environment, blue/green and teardown on the ephemeral account, groups in parallel (WORKERS=, GROUP= one group)
+	$(call run_suite,tests/integration $(INTEGRATION_ARGS),integration and not aws,integration$(if $(GROUP),-$(GROUP)))
+
+.PHONY: integration-groups
+integration-groups: setup ## Print the integration suite's account groups as one JSON line (a CI shard each)
+	@mkdir -p $(REPORTS)
+	@$(BIN)/pytest tests/integration -m "integration and not aws" --collect-only -qq -p no:cacheprovider \
+	  --harness-list-groups $(REPORTS)/.integration-groups.json >&2
+	@cat $(REPORTS)/.integration-groups.json
 
 # The scheduled real-account run (.github/workflows/integration.yml): Packer builds the AMIs
 # in a long-lived build project of the account, the suite publishes copies tagged with its run.
@@ -192,7 +206,9 @@ test-image: setup ## Image suite (root): build or reuse the layers, testinfra ov
 
 .PHONY: test-app
 test-app: setup ## ExUnit tests of the sample API (app/), with the host's Elixir
-	cd app && HEX_OFFLINE=1 MIX_ENV=test mix test
+	@mkdir -p $(REPORTS)
+	cd app && HEX_OFFLINE=1 MIX_ENV=test EXUNIT_JUNIT=$(abspath $(REPORTS))/app.xml \
+	  elixir -r ../.ci/exunit_junit.exs -S mix test --formatter ExUnit.CLIFormatter --formatter ExUnitJUnit
 
 .PHONY: app-release
 app-release: setup ## Build the API release in the elixir image, upload it to s3://<project>-release (VERSION=)
