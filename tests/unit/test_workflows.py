@@ -215,3 +215,55 @@ def test_integration_is_scheduled_oidc_serialised_and_always_tears_down() -> Non
     teardown = [s for s in steps if "sweep" in str(s.get("run", "")) and "--run-id" in s["run"]]
     assert teardown, "no teardown step"
     assert teardown[0].get("if") == "${{ always() }}"
+
+
+INTEGRATION = _load("integration.yml")
+
+
+def _mutation_steps() -> list[dict[str, Any]]:
+    job = INTEGRATION["jobs"].get("mutation")
+    assert job, "integration.yml has no mutation job: `python -m harness mutate` never runs"
+    steps: list[dict[str, Any]] = job["steps"]
+    return steps
+
+
+def test_integration_mutation_job_has_no_account() -> None:
+    """The mutation job reads the repository only: no AWS role, no environment, no account
+    settings (those are the integration job's alone)."""
+    job = INTEGRATION["jobs"]["mutation"]
+    assert job["permissions"] == {"contents": "read"}
+    assert "environment" not in job
+    assert not any("configure-aws-credentials" in str(s.get("uses", "")) for s in _mutation_steps())
+    seen = {**INTEGRATION.get("env", {}), **job.get("env", {})}
+    assert not {k for k in seen if k.startswith(("AWS_", "HARNESS_"))}, sorted(seen)
+
+
+def test_integration_mutation_job_runs_the_catalogue_and_always_uploads_its_report() -> None:
+    """`make setup`, then the whole catalogue with its JSON report under reports/, uploaded
+    even when a mutant survived (the step fails, the report is what says which)."""
+    steps = _mutation_steps()
+    runs = [str(s.get("run", "")) for s in steps]
+    setup = next(i for i, run in enumerate(runs) if "make setup" in run)
+    mutate = next(i for i, run in enumerate(runs) if "-m harness mutate" in run)
+    assert setup < mutate
+    assert "--mutant" not in runs[mutate], "not the whole catalogue"
+    assert "--area" not in runs[mutate], "not the whole catalogue"
+    assert "--format json > reports/mutation.json" in runs[mutate]
+    uploads = [
+        i
+        for i, s in enumerate(steps)
+        if str(s.get("uses", "")).startswith("actions/upload-artifact@")
+    ]
+    assert uploads, "the mutation report is not uploaded"
+    upload = steps[uploads[0]]
+    assert uploads[0] > mutate
+    assert upload["if"] == "${{ always() }}"
+    assert upload["with"]["path"] == "reports/mutation.json"
+
+
+def test_mutation_runs_on_the_schedule_not_on_every_push() -> None:
+    """Scheduled (and on demand) only: the push workflow does not run the catalogue."""
+    assert set(INTEGRATION["on"]) == {"schedule", "workflow_dispatch"}
+    push = (REPO / ".github" / "workflows" / "ci.yml").read_text()
+    assert "harness mutate" not in push
+    assert "make mutate" not in push
