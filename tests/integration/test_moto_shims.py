@@ -201,6 +201,24 @@ def check_ec2_launch_template_tags(account: Account) -> None:
     )
 
 
+def check_ec2_nat_gateway_client_token(account: Account) -> None:
+    """A create retried with its ClientToken returns the first gateway; a new token creates."""
+    ec2 = account.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    first = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation, ClientToken="t-1")
+    again = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation, ClientToken="t-1")
+    assert again["NatGateway"]["NatGatewayId"] == first["NatGateway"]["NatGatewayId"]
+    other = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    with pytest.raises(ClientError, match="IdempotentParameterMismatch"):
+        ec2.create_nat_gateway(SubnetId=subnet, AllocationId=other, ClientToken="t-1")
+    second = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=other, ClientToken="t-2")
+    assert second["NatGateway"]["NatGatewayId"] != first["NatGateway"]["NatGatewayId"]
+    gateways = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    assert len(gateways["NatGateways"]) == 2, gateways["NatGateways"]
+
+
 def check_ec2_rule_descriptions(account: Account) -> None:
     """A rule from another security group reads back with its description."""
     ec2 = account.client("ec2")
