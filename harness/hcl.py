@@ -38,6 +38,11 @@ _LABELLED = {
     "source": 2,
     "build": 0,
     "packer": 0,
+    # terraform test files (.tftest.hcl) and their mocks (.tfmock.hcl)
+    "run": 1,
+    "mock_provider": 1,
+    "mock_data": 1,
+    "mock_resource": 1,
 }
 _LINE_LOCATION = re.compile(r"line (\d+)")
 

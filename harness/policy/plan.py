@@ -124,7 +124,9 @@ def plan_directory(
     from harness.terraform import Runner
 
     copy = workdir / path.name
-    shutil.copytree(path, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    # tests/ holds `terraform test` files, which a plan never reads; `init` would, and their
+    # mock_provider sources (../../testing/aws) are not in a copy of the directory alone.
+    shutil.copytree(path, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "tests"))
     runner = Runner(root=copy, env=account.env)
     provider = {"region": account.region, "default_tags": {"tags": account.tags}}
     (copy / PROVIDER_FILE).write_text(json.dumps({"provider": {"aws": provider}}))
