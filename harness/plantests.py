@@ -20,7 +20,7 @@ from harness.errors import TerraformError
 from harness.hcl import Block, config_dirs, load_dir, load_file
 from harness.paths import TEMPLATE_DIR
 from harness.roots import ROOTS
-from harness.terraform import Runner
+from harness.terraform import Runner, plugin_mirror, provider_reachable
 
 TESTS_DIR = "tests"  # terraform test's default test directory inside a root or module
 TEST_GLOB = "*.tftest.hcl"
@@ -131,15 +131,17 @@ def run_all(
     workdir: Path,
     jobs: int = 2,
     progress: Callable[[PlanTestResult], None] | None = None,
+    run: Callable[[str, Path], PlanTestResult] = run_one,
 ) -> dict[str, PlanTestResult]:
-    """`run_one` for each directory, `jobs` at a time, the ones with most runs first.
+    """`run` (default `run_one`) for each directory, `jobs` at a time, most runs first.
 
     Every run loads the AWS provider schema (about a second and a half of CPU), so a
     directory's time grows with its runs; starting the longest first keeps both cores busy.
+    A result cache wraps `run_one` and is passed as `run`.
     """
 
     def one(relative: str) -> PlanTestResult:
-        result = run_one(relative, workdir)
+        result = run(relative, workdir)
         if progress is not None:
             progress(result)
         return result
@@ -152,3 +154,65 @@ def run_all(
 
 def _since(started: float) -> float:
     return round(time.monotonic() - started, 1)
+
+
+def validation_blocks(directory: Path) -> list[tuple[str, int]]:
+    """(variable, index) of every `validation` block of `directory`, in file order."""
+    return [
+        (v.name, index)
+        for v in load_dir(directory, ("*.tf",)).variables
+        for index in range(len(v.validations))
+    ]
+
+
+def without_validation(text: str, variable: str, index: int) -> str:
+    """`text` (a variables file in `terraform fmt` layout) with one validation block removed.
+
+    The `index`-th `validation {` of `variable "<variable>"`, through its closing brace at the
+    same indentation; ValueError when there is no such block.
+    """
+    lines = text.splitlines(keepends=True)
+    header = next(
+        (i for i, line in enumerate(lines) if line.startswith(f'variable "{variable}"')), None
+    )
+    if header is None:
+        raise ValueError(f'no variable "{variable}"')
+    starts = []
+    for i in range(header + 1, len(lines)):
+        if lines[i].startswith("}"):
+            break
+        if lines[i].startswith("  validation {"):
+            starts.append(i)
+    if index >= len(starts):
+        raise ValueError(
+            f'variable "{variable}" has {len(starts)} validation block(s), not {index + 1}'
+        )
+    start = starts[index]
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("  }"))
+    # The blank line before the block goes with it, so the file stays fmt-clean.
+    if start > 0 and not lines[start - 1].strip():
+        start -= 1
+    return "".join(lines[:start] + lines[end + 1 :])
+
+
+def weaken(copy: Path, relative: str, variable: str, index: int) -> Path:
+    """Remove one validation block of `variable` in the template copy; the file changed."""
+    found = [v for v in load_dir(copy / relative, ("*.tf",)).variables if v.name == variable]
+    if not found:
+        raise ValueError(f"{copy / relative}: no variable {variable}")
+    path = found[0].file
+    path.write_text(without_validation(path.read_text(), variable, index))
+    return path
+
+
+def skip_reason() -> str | None:
+    """Why `terraform test` cannot run here (no binary; no mirror and no registry), or None."""
+    if not shutil.which("terraform"):
+        return "terraform binary not on PATH"
+    if plugin_mirror() is None and not provider_reachable():
+        return (
+            "no provider mirror (TF_PLUGIN_MIRROR or terraform's usual plugin directories) and "
+            "registry.terraform.io unreachable: set TF_PLUGIN_MIRROR to a mirror holding "
+            "hashicorp/aws 5.100"
+        )
+    return None

@@ -7,8 +7,6 @@ credentials. The guard below makes a new validation without a negative run fail 
 
 from __future__ import annotations
 
-import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -30,24 +28,12 @@ PROBE = "modules/release"
 PROBE_RUN = "kms_deletion_window_in_days_from_7_to_30"
 
 
-def _skip_reason() -> str | None:
-    if not shutil.which("terraform"):
-        return "terraform binary not on PATH"
-    if terraform.plugin_mirror() is None and not terraform.provider_reachable():
-        return (
-            "no provider mirror (TF_PLUGIN_MIRROR or terraform's usual plugin directories) and "
-            "registry.terraform.io unreachable: set TF_PLUGIN_MIRROR to a mirror holding "
-            "hashicorp/aws 5.100"
-        )
-    return None
-
-
 @pytest.fixture(scope="module")
 def plan_tests(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, plantests.PlanTestResult]:
     """`terraform test` of every selected directory, two at a time, in one template copy."""
-    reason = _skip_reason()
+    reason = plantests.skip_reason()
     if reason:
         pytest.skip(reason)
     selected = sorted(
@@ -106,18 +92,30 @@ def test_coverage_counts_runs_per_validation_block(tmp_path: Path) -> None:
 
 def test_terraform_tests_fail_when_a_validation_is_removed(tmp_path: Path) -> None:
     """The runner reports a failure: without its validation, a bad value no longer fails."""
-    reason = _skip_reason()
+    reason = plantests.skip_reason()
     if reason:
         pytest.skip(reason)
     copy = terraform.copy_template(into=tmp_path)
-    variables = copy / PROBE / "variables.tf"
-    text = variables.read_text()
-    weakened = re.sub(r"\n  validation \{\n.*?\n  \}\n", "\n", text, count=1, flags=re.S)
-    assert weakened != text, f"{variables}: no validation block to remove"
-    variables.write_text(weakened)
+    plantests.weaken(copy, PROBE, "kms_deletion_window_in_days", 0)
     result = plantests.run_one(PROBE, copy)
     assert not result.passed, result.output
     assert f'run "{PROBE_RUN}"... fail' in result.output, result.output
+
+
+def test_without_validation_removes_only_that_block() -> None:
+    text = (
+        'variable "size" {\n  type = number\n\n  validation {\n    condition = var.size >= 1\n'
+        '  }\n\n  validation {\n    condition = var.size <= 9\n  }\n}\n\nvariable "other" {\n}\n'
+    )
+    assert plantests.without_validation(text, "size", 1) == (
+        'variable "size" {\n  type = number\n\n  validation {\n    condition = var.size >= 1\n'
+        '  }\n}\n\nvariable "other" {\n}\n'
+    )
+    assert "var.size >= 1" not in plantests.without_validation(text, "size", 0)
+    with pytest.raises(ValueError, match="has 2 validation block"):
+        plantests.without_validation(text, "size", 2)
+    with pytest.raises(ValueError, match='no variable "missing"'):
+        plantests.without_validation(text, "missing", 0)
 
 
 def test_module_borrows_the_roots_lock_file(tmp_path: Path) -> None:
