@@ -16,11 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import checkcache
 from harness.errors import TerraformError
 from harness.hcl import Block, config_dirs, load_dir, load_file
 from harness.paths import TEMPLATE_DIR
 from harness.roots import ROOTS
 from harness.terraform import Runner, plugin_mirror, provider_reachable
+from harness.validate import validate_inputs
 
 TESTS_DIR = "tests"  # terraform test's default test directory inside a root or module
 TEST_GLOB = "*.tftest.hcl"
@@ -37,6 +39,7 @@ class PlanTestResult:
     passed: bool
     output: str
     seconds: float
+    cached: bool = False  # a pass answered by harness.checkcache, terraform not run
 
 
 def dirs_with_tests(template: Path = TEMPLATE_DIR) -> list[str]:
@@ -108,6 +111,40 @@ def run_one(relative: str, workdir: Path) -> PlanTestResult:
     return PlanTestResult(relative, result.returncode == 0, output, _since(started))
 
 
+def plan_test_inputs(workdir: Path, relative: str) -> checkcache.Inputs | None:
+    """What decides `terraform test` of `relative` in the copy `workdir`: what decides its
+    `validate` (its files, tests included, the local modules it calls, the lock file or the
+    mirror, the terraform version), plus the mocks under testing/ and this module's code."""
+    inputs = validate_inputs(workdir, relative)
+    if inputs is None:
+        return None
+    inputs.kind = "terraform-test"
+    inputs.add_files(checkcache.files_under(workdir / MOCKS_DIR), workdir)
+    inputs.add_code([Path(__file__)])
+    return inputs
+
+
+def cached_run(relative: str, workdir: Path) -> PlanTestResult:
+    """`run_one`, or the stored pass when nothing that decides the result has changed.
+
+    Only passes are stored: a failure always runs again and shows terraform's output.
+    """
+    lend_lock_file(workdir / relative, workdir)  # before the key: the lock file is an input
+    result, hit = checkcache.cached(
+        lambda: plan_test_inputs(workdir, relative),
+        lambda: run_one(relative, workdir),
+        keep=lambda result: result.passed,
+        encode=lambda result: {"passed": True, "output": result.output, "seconds": result.seconds},
+        decode=lambda entry: PlanTestResult(
+            relative, bool(entry["passed"]), str(entry["output"]), float(entry["seconds"])
+        ),
+        recheck=False,  # init writes into the copy (.terraform)
+    )
+    if hit:
+        return PlanTestResult(relative, result.passed, result.output, 0.0, cached=True)
+    return result
+
+
 def lend_lock_file(directory: Path, workdir: Path) -> None:
     """Give a module (which has no lock file) the roots' lock file, in the template copy.
 
@@ -137,7 +174,7 @@ def run_all(
 
     Every run loads the AWS provider schema (about a second and a half of CPU), so a
     directory's time grows with its runs; starting the longest first keeps both cores busy.
-    A result cache wraps `run_one` and is passed as `run`.
+    `cached_run` answers unchanged directories from the check cache.
     """
 
     def one(relative: str) -> PlanTestResult:

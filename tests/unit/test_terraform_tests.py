@@ -32,7 +32,8 @@ PROBE_RUN = "kms_deletion_window_in_days_from_7_to_30"
 def plan_tests(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, plantests.PlanTestResult]:
-    """`terraform test` of every selected directory, two at a time, in one template copy."""
+    """`terraform test` of every selected directory, two at a time, in one template copy;
+    a directory whose inputs passed before answers from the check cache."""
     reason = plantests.skip_reason()
     if reason:
         pytest.skip(reason)
@@ -45,7 +46,7 @@ def plan_tests(
         }
     )
     copy = terraform.copy_template(into=tmp_path_factory.mktemp("plan-tests"))
-    return plantests.run_all(selected or TESTED, copy, jobs=2)
+    return plantests.run_all(selected or TESTED, copy, jobs=2, run=plantests.cached_run)
 
 
 def test_every_directory_with_validations_has_tests() -> None:
@@ -129,3 +130,35 @@ def test_module_borrows_the_roots_lock_file(tmp_path: Path) -> None:
     (module / plantests.LOCK_FILE).write_text("# its own\n")
     plantests.lend_lock_file(module, tmp_path)
     assert (module / plantests.LOCK_FILE).read_text() == "# its own\n"
+
+
+def test_plan_test_results_are_cached_by_their_inputs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A pass answers again until a test, a mock or a module file changes; a failure never."""
+    reason = plantests.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("HARNESS_CHECK_CACHE", raising=False)
+    calls: list[str] = []
+
+    def fake_run(relative: str, workdir: Path) -> plantests.PlanTestResult:
+        calls.append(relative)
+        return plantests.PlanTestResult(relative, relative != "modules/state", "output", 1.0)
+
+    monkeypatch.setattr(plantests, "run_one", fake_run)
+    copy = terraform.copy_template(into=tmp_path)
+    assert not plantests.cached_run(PROBE, copy).cached
+    again = plantests.cached_run(PROBE, copy)
+    assert (again.cached, again.passed, again.output, len(calls)) == (True, True, "output", 1)
+    for changed in (
+        copy / PROBE / "tests" / "validations.tftest.hcl",
+        copy / plantests.MOCKS_DIR / "aws" / "aws.tfmock.hcl",
+        copy / "modules" / "bucket" / "main.tf",  # a module the probe calls
+    ):
+        changed.write_text(changed.read_text() + "\n# changed\n")
+        assert not plantests.cached_run(PROBE, copy).cached, changed
+    assert len(calls) == 4
+    plantests.cached_run("modules/state", copy)
+    assert not plantests.cached_run("modules/state", copy).cached
