@@ -219,6 +219,37 @@ def check_ec2_nat_gateway_client_token(account: Account) -> None:
     assert len(gateways["NatGateways"]) == 2, gateways["NatGateways"]
 
 
+def check_server_retried_invocations(account: Account) -> None:
+    """A call sent again with its invocation id (an SDK retry) gets the first answer; a new
+    call with the same arguments still gets AWS's error."""
+    ec2 = account.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="retry", Description="retry", VpcId=vpc)
+    invocation = {"id": "0f0e0d0c-retried-call"}
+
+    def same_invocation(request: Any, **_: Any) -> None:
+        request.headers["amz-sdk-invocation-id"] = invocation["id"]
+
+    ec2.meta.events.register("before-send.ec2.AuthorizeSecurityGroupIngress", same_invocation)
+    rule = {
+        "GroupId": group["GroupId"],
+        "IpPermissions": [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "10.9.0.0/16"}],
+            }
+        ],
+    }
+    first = ec2.authorize_security_group_ingress(**rule)
+    retried = ec2.authorize_security_group_ingress(**rule)
+    assert retried["SecurityGroupRules"] == first["SecurityGroupRules"]
+    invocation["id"] = "0f0e0d0c-a-new-call"
+    with pytest.raises(ClientError, match=r"InvalidPermission\.Duplicate"):
+        ec2.authorize_security_group_ingress(**rule)
+
+
 def check_ec2_rule_descriptions(account: Account) -> None:
     """A rule from another security group reads back with its description."""
     ec2 = account.client("ec2")
