@@ -19,8 +19,9 @@ from harness.checkcache import Inputs, file_digest, files_under, module_dirs, to
 
 POLICY_DIR = Path(__file__).resolve().parent
 # What decides checkov's answer besides the files: the custom checks, the catalogue (which
-# checks run) and the module that builds checkov's command line and environment.
-SCAN_CODE = (POLICY_DIR / "catalogue.py", POLICY_DIR / "checkov.py")
+# checks run), the module that builds checkov's command line and environment, and this one
+# (what is kept, and how a kept report is moved to another directory).
+SCAN_CODE = (POLICY_DIR / "catalogue.py", POLICY_DIR / "checkov.py", POLICY_DIR / "scancache.py")
 CHECKS_DIR = POLICY_DIR / "checks"
 # Stands for the scanned directory in a stored document (checkov reports absolute paths).
 HERE = "\x00scanned\x00"
@@ -98,16 +99,14 @@ def _documents(tf: Path) -> list[Path]:
 
 
 def complete(document: Any) -> bool:
-    """Whether a report may be cached: every file parsed (a parse error can be checkov's own
-    timeout, not the file's fault)."""
+    """Whether a report may be cached: one report or a list of them, as a finished run writes.
+
+    A file checkov could not parse stays in the report: that is the file's content speaking.
+    checkov's own per-file parse timeout is the scan's (HCL_PARSE_TIMEOUT_SEC), so a file it
+    gave up on ends the whole run, which is then an error and never cached.
+    """
     reports = document if isinstance(document, list) else [document]
-    for report in reports:
-        if not isinstance(report, dict):
-            return False
-        summary = report.get("summary", report)
-        if report.get("results", {}).get("parsing_errors") or summary.get("parsing_errors"):
-            return False
-    return True
+    return bool(reports) and all(isinstance(report, dict) for report in reports)
 
 
 def relocated(document: Any, old: list[str], new: str) -> Any:

@@ -254,10 +254,13 @@ def test_checkcache_scan_document_moves_with_the_scanned_directory(tmp_path: Pat
     }
 
 
-def test_checkcache_scan_with_parse_errors_is_not_kept() -> None:
+def test_checkcache_scan_keeps_finished_reports_only() -> None:
+    """A report (parse errors are the file's, and are kept), or a list of them; not junk."""
     assert scancache.complete({"results": {"failed_checks": []}, "summary": {"parsing_errors": 0}})
-    assert not scancache.complete({"results": {"parsing_errors": ["/x/broken.tf"]}})
-    assert not scancache.complete([{"results": {}}, {"summary": {"parsing_errors": 1}}])
+    assert scancache.complete({"results": {"parsing_errors": ["/x/broken.tf"]}})
+    assert scancache.complete([{"results": {}}, {"summary": {"parsing_errors": 1}}])
+    assert not scancache.complete([])
+    assert not scancache.complete(["checkov printed this"])
 
 
 # --- the cache itself ------------------------------------------------------------------------
