@@ -44,6 +44,7 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
     },
     "file-trust": {("fail", "CRED-01", "aws_iam_role.this")},
     "module-bucket": set(),
+    "module-count-zero": {("fail", "NET-05", "aws_vpc.this")},
     "module-input-null": {("unknown", "IMDS-01", "module.lt.aws_launch_template.this")},
     "partition-principal": {("fail", "CRED-01", "aws_iam_role.this")},
     "public-access-flags": {

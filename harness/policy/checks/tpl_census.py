@@ -65,9 +65,9 @@ def _details(registry: Any, kind: str, type_: str, conf: dict[str, Any], graph: 
         ids = sorted({c.id for c in registry.get_checks(type_) if c.id != CENSUS_ID})
         _applies[key] = APPLIES + ",".join(ids)
     details = [_applies[key]]
-    if not_created(conf) and not any(
-        graph.undefaulted_inputs(v, "for_each") for v in graph.find(conf)
-    ):
+    vertices = graph.find(conf)
+    # Its own count or for_each, or a module call's: a module with count = 0 creates nothing.
+    if any(not graph.exists(v.index) for v in vertices) or (not vertices and not_created(conf)):
         details.append(ABSENT)
     if type_ in IAM_TYPES and _only_references(conf, graph):
         details.append(REFERENCES)

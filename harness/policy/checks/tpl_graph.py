@@ -108,6 +108,7 @@ class Graph:
         self._by_type: dict[str, list[Vertex]] = {}
         self._roots: dict[int, str] = {}
         self._presence: dict[int, tuple[str, str]] = {}
+        self._calls: dict[tuple[str, str], list[Vertex]] | None = None
         self.out_edges: dict[int, list[tuple[int, str]]] = {}
         self._plan_expressions: dict[str, dict[str, list[str]]] = {}
         # In a plan scan: per planned address, terraform's `after_unknown` (values known only
@@ -273,12 +274,44 @@ class Graph:
         if vertex.index not in self._presence:
             state = (values.PRESENT, "")
             self._presence[vertex.index] = state  # a reference cycle ends here
-            if vertex.kind in ("resource", "data"):
+            if vertex.kind in ("resource", "data", "module"):
                 state = values.presence(vertex.config)
                 if state[0] == values.ABSENT and self.undefaulted_inputs(vertex, "for_each"):
                     state = (values.UNDECIDED, "for_each comes from a variable without a default")
+            if vertex.kind in ("resource", "data") and state[0] != values.ABSENT:
+                # A module call with count = 0 creates none of its blocks.
+                for call in self._module_calls(vertex):
+                    called = self.presence(call)
+                    if called[0] == values.ABSENT:
+                        state = called
+                        break
+                    if called[0] == values.UNDECIDED and state[0] == values.PRESENT:
+                        state = (values.UNDECIDED, f"module.{call.name}: {called[1]}")
             self._presence[vertex.index] = state
         return self._presence[vertex.index]
+
+    def _module_calls(self, vertex: Vertex) -> list[Vertex]:
+        """The module blocks that instantiate `vertex`, innermost first."""
+        if self._calls is None:
+            self._calls = {}
+            for v in self.vertices:
+                if v.kind == "module":
+                    key = (str(v.attr.get("file_path_", "")), v.name)
+                    self._calls.setdefault(key, []).append(v)
+        found: list[Vertex] = []
+        module = vertex.attr.get("source_module_object_")
+        while module is not None:
+            if isinstance(module, dict):
+                path, name, module = (
+                    module.get("path"),
+                    module.get("name"),
+                    module.get("nested_tf_module"),
+                )
+            else:
+                path, name = getattr(module, "path", None), getattr(module, "name", None)
+                module = getattr(module, "nested_tf_module", None)
+            found.extend(self._calls.get((str(path), str(name)), []))
+        return found
 
     def exists(self, index: int) -> bool:
         """Whether the block at `index` may be created: a block with count = 0 or an empty
