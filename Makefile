@@ -96,6 +96,10 @@ fmt: setup ## Format Python (ruff) and Terraform (terraform fmt) in place
 validate: setup ## terraform fmt -check, init (no backend) and validate of every root and module
 	$(BIN)/python -m harness terraform validate
 
+.PHONY: tf-test
+tf-test: setup ## terraform test (mocked provider, no account) of every root and module with tests/, two at a time
+	$(BIN)/pytest tests/unit/test_terraform_tests.py $(PYTEST_ARGS)
+
 .PHONY: clean
 clean: ## Remove virtualenvs, caches and reports
 	rm -rf $(VENV) $(CHECKOV_VENV) .cache $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .tox
