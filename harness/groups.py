@@ -25,6 +25,11 @@ from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 GROUP_MARK = "account_group"
 # The workerinput key that carries the directory of the group maps to every worker.
 MAP_DIR_KEY = "harness_group_maps"
+# Seconds each group took on its own worker (tests/integration/durations.json): the scheduler
+# hands out the longest first, so one long group never starts last and runs alone.
+DURATIONS_FILE = Path("tests/integration/durations.json")
+# A group the file does not know counts as this many seconds per test.
+UNKNOWN_SECONDS_PER_TEST = 20.0
 
 
 def account_group(item: pytest.Item) -> str | None:
@@ -58,6 +63,31 @@ def read_group_maps(directory: Path) -> dict[str, str]:
     return merged
 
 
+def read_durations(path: Path) -> dict[str, float]:
+    """The recorded seconds per group; none when the file is missing (every group unknown)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        raise pytest.UsageError(f"{path}: not a JSON object of group seconds ({error})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, (int, float)) for v in data.values()):
+        raise pytest.UsageError(f"{path}: not a JSON object of group seconds")
+    return {str(k): float(v) for k, v in data.items()}
+
+
+def longest_first(units: dict[str, dict[str, bool]], seconds: dict[str, float]) -> list[str]:
+    """Scopes ordered by expected time, longest first (ties: the order given)."""
+
+    def expected(scope: str) -> float:
+        group = scope.removeprefix("group:") if scope.startswith("group:") else None
+        if group is not None and group in seconds:
+            return seconds[group]
+        return UNKNOWN_SECONDS_PER_TEST * len(units[scope])
+
+    return sorted(units, key=expected, reverse=True)
+
+
 def scope_of(nodeid: str, groups: dict[str, str]) -> str:
     """A test's scheduling scope: its group, or the test alone when it has none."""
     group = groups.get(nodeid)
@@ -75,6 +105,15 @@ class GroupScheduling(LoadScopeScheduling):
         super().__init__(config, log)
         self._directory = directory
         self._groups: dict[str, str] | None = None
+        self._seconds = read_durations(config.rootpath / DURATIONS_FILE)
+        self._ordered = False
+
+    def _assign_work_unit(self, node: Any) -> None:
+        if not self._ordered:  # the queue is complete when the first unit is handed out
+            for scope in longest_first(self.workqueue, self._seconds):
+                self.workqueue.move_to_end(scope)
+            self._ordered = True
+        super()._assign_work_unit(node)
 
     def _split_scope(self, nodeid: str) -> str:
         if self._groups is None:
