@@ -77,9 +77,12 @@ test: setup ## Run lint and every suite (image suite only as root), then print t
 report: setup ## Summarise reports/: suites, passed/failed/skipped, policy findings, slowest tests
 	@$(BIN)/python -m harness report $(REPORTS)
 
+# The unit tests are independent: pytest-xdist spreads them over the cores (UNIT_WORKERS=0: serial).
+UNIT_WORKERS ?= auto
+
 .PHONY: test-unit
 test-unit: setup ## Unit suite: parse HCL, structural rules, terraform fmt/validate (no cloud, no root)
-	$(call run_suite,tests/unit,unit,unit)
+	$(call run_suite,tests/unit -n $(UNIT_WORKERS),unit,unit)
 
 # --- quality ---
 .PHONY: lint
