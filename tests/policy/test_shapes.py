@@ -35,6 +35,7 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
         ("unknown", "CRED-02", "aws_iam_role.api"),
         ("unknown", "IAM-03", "aws_iam_role.api"),
         ("unknown", "NET-01", "aws_vpc_security_group_ingress_rule.https"),
+        ("unknown", "NET-03", "aws_vpc_security_group_ingress_rule.endpoints_https"),
         ("unknown", "NET-05", "aws_vpc.this"),
     },
     "evidence-never-created": {

@@ -38,8 +38,19 @@ def _lb_doubt(graph: Graph, groups: list[Vertex]) -> str | None:
 
 
 def _is_endpoint_group(graph: Graph, group: Vertex) -> bool:
-    """A security group that interface VPC endpoints use."""
+    """A security group that interface VPC endpoints use (one never created is left out)."""
     return any(ref.type == "aws_vpc_endpoint" for ref in graph.referrers(group))
+
+
+def _endpoint_doubt(graph: Graph, groups: list[Vertex]) -> str | None:
+    """Why a group counts as an endpoint's only through endpoints that may not be created (an
+    unresolved count or for_each), or None."""
+    for group in groups:
+        endpoints = [ref for ref in graph.referrers(group) if ref.type == "aws_vpc_endpoint"]
+        doubts = [graph.doubt(endpoint) for endpoint in endpoints]
+        if endpoints and all(doubts):
+            return doubts[0]
+    return None
 
 
 def _is_bastion(vertex: Vertex | None, conf: dict[str, Any] | None = None) -> bool:
@@ -232,6 +243,7 @@ class GroupSources(TplCheck):
         ]
         rules, groups = _rules(type_, conf, graph)
         endpoint_group = bool(groups) and all(_is_endpoint_group(graph, g) for g in groups)
+        endpoint_doubt = _endpoint_doubt(graph, groups) if endpoint_group else None
         for rule in rules:
             if rule.all_protocols and rule.cidrs:
                 problems.append(f"{rule.where}: every protocol from CIDRs {rule.cidrs}")
@@ -239,9 +251,14 @@ class GroupSources(TplCheck):
                 sources = rule.source_groups + (["self"] if rule.self_source else [])
                 problems.append(f"{rule.where}: every protocol from security groups {sources}")
             inside = [c for c in rule.cidrs if is_private_cidr(c) or _names_vpc_cidr(c)]
-            if inside and not (
+            endpoint_https = (
                 endpoint_group and rule.protocol == "tcp" and rule.from_port == rule.to_port == 443
-            ):
+            )
+            if inside and endpoint_https and endpoint_doubt:
+                # Allowed only if the endpoints using the group exist: not decided.
+                where = f"{rule.where}: ingress from VPC-internal CIDRs {inside}"
+                problems.append(unknown(f"{where}; {endpoint_doubt}"))
+            elif inside and not endpoint_https:
                 problems.append(
                     f"{rule.where}: ingress from VPC-internal CIDRs {inside}; reference the "
                     "source security group instead"
