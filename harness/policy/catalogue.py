@@ -151,7 +151,13 @@ CATALOGUE: tuple[Policy, ...] = (
         # log buckets can only be SSE-S3, so they suppress CKV_AWS_145 with that reason).
         builtin=("CKV2_AWS_6", "CKV_AWS_145", "CKV2_AWS_65"),
         # CKV2_AWS_6 reads two of the four public access flags; CKV_TPL_S3_PUBLIC_ACCESS all four.
-        custom=("CKV_TPL_S3_PUBLIC_ACCESS", "CKV_TPL_S3_SSE", "CKV_TPL_S3_TLS_ONLY"),
+        # CKV2_AWS_65 reads only ownership controls there are; CKV_TPL_S3_OWNERSHIP wants them.
+        custom=(
+            "CKV_TPL_S3_PUBLIC_ACCESS",
+            "CKV_TPL_S3_OWNERSHIP",
+            "CKV_TPL_S3_SSE",
+            "CKV_TPL_S3_TLS_ONLY",
+        ),
     ),
     Policy(
         "EC-01",

@@ -34,6 +34,13 @@ PLAN_RESOLVES: dict[str, set[tuple[str, str, str]]] = {
         ("fail", "NET-01", 'module.sg.aws_security_group_rule.this["https"]'),
         ("fail", "NET-03", 'module.sg.aws_security_group_rule.this["redis"]'),
     },
+    # Ownership and its count from inputs are enforced in plan.tfvars: the bucket without
+    # controls and the one whose writers own objects fail.
+    "ownership-controls": {
+        ("fail", "S3-01", "module.without.aws_s3_bucket.this"),
+        ("fail", "S3-01", "module.writer.aws_s3_bucket.this"),
+        ("fail", "S3-01", "module.writer.aws_s3_bucket_ownership_controls.this[0]"),
+    },
     # The flag from an input is true in plan.tfvars: only the two literal false flags fail.
     "public-access-flags": {
         ("fail", "S3-01", "module.ignored.aws_s3_bucket.this"),

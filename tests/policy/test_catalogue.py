@@ -100,6 +100,7 @@ def test_policy_cred01_catches_every_attachment_style(fixture_scan: ScanResult, 
         ("aws_network_acl.allow_all", "NET-03"),
         ("aws_security_group_rule.bastion_ssh", "NET-02"),
         ("aws_s3_bucket.acls_honoured", "S3-01"),
+        ("aws_s3_bucket.no_ownership_controls", "S3-01"),
     ],
 )
 def test_policy_bad_fixture_flags_resource(

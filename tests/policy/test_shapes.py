@@ -5,7 +5,8 @@ Static scanning never passes what it could not read: a value it cannot resolve i
 reported nor counted as evidence for another (a count = 0 flow log leaves its VPC without one;
 an unresolved count makes the verdict unknown), file()/templatefile() documents are read and
 judged by the same checks, partition-aware principals are understood, a bucket encrypted and
-guarded through module outputs passes, and every public access flag is read.
+guarded through module outputs passes, every public access flag is read, and a bucket without
+ownership controls keeps its ACLs.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
     "module-bucket": set(),
     "module-count-zero": {("fail", "NET-05", "aws_vpc.this")},
     "module-input-null": {("unknown", "IMDS-01", "module.lt.aws_launch_template.this")},
+    "ownership-controls": {
+        ("fail", "S3-01", "module.without.aws_s3_bucket.this"),
+        ("fail", "S3-01", "module.writer.aws_s3_bucket.this"),
+        ("fail", "S3-01", "module.writer.aws_s3_bucket_ownership_controls.this[0]"),
+        ("unknown", "S3-01", "module.from_input.aws_s3_bucket.this"),
+        ("unknown", "S3-01", "module.maybe.aws_s3_bucket.this"),
+    },
     "partition-principal": {("fail", "CRED-01", "aws_iam_role.this")},
     "public-access-flags": {
         ("fail", "S3-01", "module.ignored.aws_s3_bucket.this"),

@@ -1,5 +1,5 @@
-"""S3-01 (public access block, encryption, TLS-only bucket policy), EC-01 (Redis as an encrypted
-replication group), EBS-01."""
+"""S3-01 (public access block, ACLs disabled, encryption, TLS-only bucket policy), EC-01 (Redis
+as an encrypted replication group), EBS-01."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_graph import Graph  # type: ignore[import-not-found]  # on sys.path in checkov
 from tpl_iamdoc import Statement, after_apply, policy_statements  # type: ignore[import-not-found]  # on sys.path in checkov
-from tpl_values import blocks, first, truthy, unknown, unresolved  # type: ignore[import-not-found]  # on sys.path in checkov
+from tpl_values import blocks, first, present_blocks, truthy, unknown, unresolved  # type: ignore[import-not-found]  # on sys.path in checkov
 
 
 def _denies_plain_http(st: Statement) -> bool:
@@ -128,6 +128,75 @@ def _public_access_problems(graph: Graph, block: Any) -> tuple[list[str], list[s
     return wrong, unread
 
 
+ENFORCED = "BucketOwnerEnforced"
+
+
+class S3OwnershipEnforced(TplCheck):
+    """Every bucket has ownership controls with object_ownership = BucketOwnerEnforced.
+
+    CKV2_AWS_65 reads only aws_s3_bucket_ownership_controls blocks: a bucket with none at all
+    (ACLs still honoured) passes it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "CKV_TPL_S3_OWNERSHIP",
+            "S3 bucket ownership controls disable ACLs (BucketOwnerEnforced)",
+            ("aws_s3_bucket",),
+        )
+
+    def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
+        """Fail a bucket without ownership controls, or whose controls leave ACLs on; a value
+        (or the controls' count) that cannot be read is unknown."""
+        problems: list[str] = []
+        doubts: list[str] = []
+        complete = False
+        for bucket in graph.find(conf):
+            for controls in graph.users(bucket, "aws_s3_bucket_ownership_controls", "bucket"):
+                wrong, unread = _ownership_problems(graph, controls)
+                maybe = graph.doubt(controls)
+                problems.extend(wrong)
+                if maybe and not wrong:
+                    doubts.append(unknown(maybe))
+                doubts.extend(unread)
+                complete = complete or not (wrong or unread or maybe)
+        if problems:
+            return problems
+        if complete:
+            return []
+        if doubts:
+            return doubts
+        return [
+            f"no aws_s3_bucket_ownership_controls (object_ownership = {ENFORCED}) for this "
+            "bucket: ACLs stay enabled"
+        ]
+
+
+def _ownership_problems(graph: Graph, controls: Any) -> tuple[list[str], list[str]]:
+    """What in ownership controls leaves ACLs on, and what cannot be read."""
+    rules, why = present_blocks(controls.config, "rule")
+    if why:
+        return [], [unknown(f"{controls.address}: {why}")]
+    if not rules:
+        return [f"{controls.address}: no rule (object_ownership = {ENFORCED})"], []
+    wrong: list[str] = []
+    unread: list[str] = []
+    for index, rule in enumerate(rules):
+        value = first(rule, "object_ownership")
+        if "object_ownership" in graph.unknown_in_block(controls, "rule", index):
+            unread.append(unknown(f"{controls.address} object_ownership is known only after apply"))
+        elif value == ENFORCED:
+            continue
+        elif unresolved(value):
+            shown = str(value)[:80]
+            unread.append(
+                unknown(f"{controls.address} object_ownership = {shown} could not be read")
+            )
+        else:
+            wrong.append(f"{controls.address}: object_ownership = {value} (must be {ENFORCED})")
+    return wrong, unread
+
+
 SSE_ALGORITHMS = ("aws:kms", "aws:kms:dsse", "AES256")
 
 
@@ -231,6 +300,7 @@ class LaunchTemplateEbsEncrypted(TplCheck):
 
 
 public_access = S3PublicAccessBlock()
+ownership = S3OwnershipEnforced()
 tls_only = S3TlsOnly()
 sse = S3DefaultEncryption()
 replication_group = RedisReplicationGroup()
