@@ -278,6 +278,15 @@ MUTANTS: tuple[Mutant, ...] = (
         SCAN,
     ),
     _m(
+        "s301-ownership-gone",
+        "policy:S3-01",
+        _BUCKET,
+        'resource "aws_s3_bucket_ownership_controls" "this" {\n  bucket',
+        'resource "aws_s3_bucket_ownership_controls" "this" {\n  count  = 0\n  bucket',
+        "the ownership controls are never created: the bucket keeps ACLs",
+        SCAN,
+    ),
+    _m(
         "ec01-transit",
         "policy:EC-01",
         f"{_API}/redis.tf",
