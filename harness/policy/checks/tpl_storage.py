@@ -3,6 +3,7 @@ as an encrypted replication group), EBS-01."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tpl_base import TplCheck  # type: ignore[import-not-found]  # on sys.path in checkov
@@ -88,25 +89,45 @@ class S3PublicAccessBlock(TplCheck):
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
         """Fail a bucket without a public access block, or whose block sets a flag to false or
         leaves it out; a flag (or the block's count) that cannot be read is unknown."""
-        problems: list[str] = []
-        doubts: list[str] = []
-        complete = False
-        for bucket in graph.find(conf):
-            for block in graph.users(bucket, "aws_s3_bucket_public_access_block", "bucket"):
-                wrong, unread = _public_access_problems(graph, block)
-                maybe = graph.doubt(block)
-                problems.extend(wrong)
-                if maybe and not wrong:
-                    doubts.append(unknown(maybe))
-                doubts.extend(unread)
-                complete = complete or not (wrong or unread or maybe)
-        if problems:
-            return problems
-        if complete:
-            return []
-        if doubts:
-            return doubts
-        return ["no aws_s3_bucket_public_access_block (all four flags true) for this bucket"]
+        return _bucket_companion_verdict(
+            graph,
+            conf,
+            "aws_s3_bucket_public_access_block",
+            _public_access_problems,
+            "no aws_s3_bucket_public_access_block (all four flags true) for this bucket",
+        )
+
+
+def _bucket_companion_verdict(
+    graph: Graph,
+    conf: dict[str, Any],
+    companion: str,
+    check: Callable[[Graph, Any], tuple[list[str], list[str]]],
+    missing: str,
+) -> list[str]:
+    """A bucket's verdict from the `companion` resources that name it (public access block,
+    ownership controls): any wrong one fails; one certainly created and right passes; else
+    what could not be read (a value, or a count) is unknown; none at all fails with `missing`.
+    """
+    problems: list[str] = []
+    doubts: list[str] = []
+    complete = False
+    for bucket in graph.find(conf):
+        for resource in graph.users(bucket, companion, "bucket"):
+            wrong, unread = check(graph, resource)
+            maybe = graph.doubt(resource)
+            problems.extend(wrong)
+            if maybe and not wrong:
+                doubts.append(unknown(maybe))
+            doubts.extend(unread)
+            complete = complete or not (wrong or unread or maybe)
+    if problems:
+        return problems
+    if complete:
+        return []
+    if doubts:
+        return doubts
+    return [missing]
 
 
 def _public_access_problems(graph: Graph, block: Any) -> tuple[list[str], list[str]]:
@@ -148,28 +169,14 @@ class S3OwnershipEnforced(TplCheck):
     def evaluate(self, type_: str, conf: dict[str, Any], graph: Graph) -> list[str]:
         """Fail a bucket without ownership controls, or whose controls leave ACLs on; a value
         (or the controls' count) that cannot be read is unknown."""
-        problems: list[str] = []
-        doubts: list[str] = []
-        complete = False
-        for bucket in graph.find(conf):
-            for controls in graph.users(bucket, "aws_s3_bucket_ownership_controls", "bucket"):
-                wrong, unread = _ownership_problems(graph, controls)
-                maybe = graph.doubt(controls)
-                problems.extend(wrong)
-                if maybe and not wrong:
-                    doubts.append(unknown(maybe))
-                doubts.extend(unread)
-                complete = complete or not (wrong or unread or maybe)
-        if problems:
-            return problems
-        if complete:
-            return []
-        if doubts:
-            return doubts
-        return [
+        return _bucket_companion_verdict(
+            graph,
+            conf,
+            "aws_s3_bucket_ownership_controls",
+            _ownership_problems,
             f"no aws_s3_bucket_ownership_controls (object_ownership = {ENFORCED}) for this "
-            "bucket: ACLs stay enabled"
-        ]
+            "bucket: ACLs stay enabled",
+        )
 
 
 def _ownership_problems(graph: Graph, controls: Any) -> tuple[list[str], list[str]]:
